@@ -1,0 +1,51 @@
+# The README's commands. Each sets up what it needs in .venv on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+# SAM CLI pins its own dependency versions, so it lives in a venv of its own.
+SAM_VENV := $(VENV)/sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_VERSION := 1.170.0
+
+.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark clean
+
+help:
+	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
+	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
+	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
+
+$(STAMP): function/requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(STAMP)
+
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
+
+sam: $(SAM)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(VENV)/bin/pytest
+
+train: venv
+	$(PY) -m training.train
+
+evaluate: venv
+	$(PY) -m training.evaluate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,141 @@
+"""The digit model: load once, answer ten probabilities per 28x28 image.
+
+The shipped model is a bundle of plain numpy arrays (the trained scikit-learn MLPs'
+weights) with a numpy forward pass here, so a cold start never imports
+scikit-learn or SciPy. Any other estimator saved with joblib that has
+``predict_proba`` on 784 features is served too ("bring your own model").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import joblib
+import numpy as np
+import numpy.typing as npt
+
+from digits.errors import ModelUnavailable
+
+BUNDLE_FORMAT = "digit-mlp-ensemble/1"
+FEATURES = 28 * 28
+CLASSES = 10
+
+Floats = npt.NDArray[np.float32]
+
+
+class DigitModel(Protocol):
+    def predict_proba(self, pixels: Floats) -> Floats:
+        """(n, 784) pixels in [0, 1] -> (n, 10) probabilities of digits 0-9."""
+        ...
+
+
+@dataclass(frozen=True)
+class Network:
+    """One fully connected ReLU network with a softmax output."""
+
+    weights: tuple[Floats, ...]
+    biases: tuple[Floats, ...]
+
+    def logits(self, pixels: Floats) -> Floats:
+        activation = pixels
+        last = len(self.weights) - 1
+        for index, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            activation = activation @ weight + bias
+            if index < last:
+                np.maximum(activation, 0.0, out=activation)
+        return activation
+
+
+@dataclass(frozen=True)
+class MlpEnsemble:
+    """The averaged softmax of several networks, as exported by training."""
+
+    networks: tuple[Network, ...]
+
+    def predict_proba(self, pixels: Floats) -> Floats:
+        pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
+        total = np.zeros((pixels.shape[0], CLASSES), dtype=np.float32)
+        for network in self.networks:
+            total += softmax(network.logits(pixels))
+        return total / np.float32(len(self.networks))
+
+    def to_bundle(self) -> dict[str, Any]:
+        return {
+            "format": BUNDLE_FORMAT,
+            "networks": [
+                {"weights": list(net.weights), "biases": list(net.biases)}
+                for net in self.networks
+            ],
+        }
+
+    @classmethod
+    def from_bundle(cls, bundle: dict[str, Any]) -> MlpEnsemble:
+        networks = tuple(
+            Network(
+                weights=tuple(np.ascontiguousarray(w, dtype=np.float32) for w in net["weights"]),
+                biases=tuple(np.ascontiguousarray(b, dtype=np.float32) for b in net["biases"]),
+            )
+            for net in bundle["networks"]
+        )
+        if not networks:
+            raise ValueError("bundle has no networks")
+        for net in networks:
+            if net.weights[0].shape[0] != FEATURES or net.weights[-1].shape[1] != CLASSES:
+                raise ValueError("bundle networks must map 784 features to 10 classes")
+        return cls(networks)
+
+
+class EstimatorModel:
+    """A user's own estimator: anything with predict_proba over 784 features."""
+
+    def __init__(self, estimator: Any, input_scale: float = 1.0) -> None:
+        classes = [int(c) for c in getattr(estimator, "classes_", range(CLASSES))]
+        if sorted(classes) != classes or not set(classes) <= set(range(CLASSES)):
+            raise ValueError("estimator classes must be digits 0-9")
+        self._estimator = estimator
+        self._columns = np.asarray(classes)
+        # Estimators trained on raw MNIST bytes expect 0-255, not 0-1.
+        self._input_scale = np.float32(input_scale)
+
+    def predict_proba(self, pixels: Floats) -> Floats:
+        pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
+        scores = np.asarray(self._estimator.predict_proba(pixels * self._input_scale))
+        probabilities = np.zeros((pixels.shape[0], CLASSES), dtype=np.float32)
+        probabilities[:, self._columns] = scores
+        return probabilities
+
+
+def softmax(logits: Floats) -> Floats:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=1, keepdims=True)
+    return shifted
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_model(path: Path, input_scale: float = 1.0) -> DigitModel:
+    """Load a bundle or a joblib estimator; ModelUnavailable says why not."""
+    try:
+        loaded = joblib.load(path)
+    except FileNotFoundError as error:
+        raise ModelUnavailable(f"model file not found: {path}") from error
+    except Exception as error:  # a corrupt pickle can raise almost anything
+        raise ModelUnavailable(f"model file unreadable: {path}: {type(error).__name__}") from error
+    try:
+        if isinstance(loaded, dict) and loaded.get("format") == BUNDLE_FORMAT:
+            return MlpEnsemble.from_bundle(loaded)
+        if hasattr(loaded, "predict_proba"):
+            return EstimatorModel(loaded, input_scale=input_scale)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelUnavailable(f"model file invalid: {path}: {error}") from error
+    raise ModelUnavailable(f"model file holds no usable model: {path}")
