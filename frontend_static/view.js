@@ -1,0 +1,97 @@
+// The API's answers -> what the page shows. Pure: no DOM, so node --test
+// covers every branch; app.js only copies these fields into elements.
+
+import { formatPercent, translate } from "./i18n.js";
+
+export const DIGITS = Object.freeze([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+/** Other digits at least this likely are offered as alternatives when unsure. */
+export const ALTERNATIVE_MIN = 0.1;
+/** Errors a second attempt cannot fix: the drawing itself was refused. */
+const FINAL_ERRORS = new Set(["too_large", "unsupported_media_type", "invalid_request"]);
+const KNOWN_ERRORS = new Set([
+  "network",
+  "timeout",
+  "invalid_image",
+  "too_large",
+  "unsupported_media_type",
+  "invalid_request",
+  "model_unavailable",
+  "rate_limited",
+  "internal",
+  "bad_response",
+]);
+// Only an image the API drew may become the preview's src.
+const PREVIEW_URL = /^data:image\/(?:png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * @typedef {object} Bar
+ * @property {number} digit
+ * @property {number} value probability in [0, 1], also the bar's length
+ * @property {string} percent the value as text, e.g. "97.1%"
+ * @property {boolean} top whether this is the answer
+ * @property {string} label "7: 97.1%", the row's accessible text
+ */
+
+/**
+ * @param {{digit: number, confidence: number, probabilities: number[], uncertain?: boolean,
+ *   model_version?: string, preview?: string}} answer a body that passed isAnswer
+ * @param {string} lang
+ */
+export function answerView(answer, lang) {
+  const uncertain = answer.uncertain === true;
+  const percent = formatPercent(lang, answer.confidence);
+  const digit = String(answer.digit);
+  const others = DIGITS.filter(
+    (d) => d !== answer.digit && answer.probabilities[d] >= ALTERNATIVE_MIN,
+  ).sort((a, b) => answer.probabilities[b] - answer.probabilities[a]);
+  return {
+    digit,
+    confidence: percent,
+    uncertain,
+    notice: uncertain ? translate(lang, "uncertain") : "",
+    alternatives:
+      uncertain && others.length > 0
+        ? translate(lang, "alternatives", { digits: joinDigits(lang, others) })
+        : "",
+    bars: answer.probabilities.map((value, d) => bar(lang, d, value, d === answer.digit)),
+    preview: typeof answer.preview === "string" && PREVIEW_URL.test(answer.preview) ? answer.preview : "",
+    modelVersion: typeof answer.model_version === "string" ? answer.model_version : "",
+    announcement: translate(lang, uncertain ? "announceUncertain" : "announce", { digit, percent }),
+  };
+}
+
+/** The ten rows before any answer: empty bars, a dash for each value. */
+export function emptyBars(lang) {
+  return DIGITS.map((d) => ({
+    digit: d,
+    value: 0,
+    percent: "–",
+    top: false,
+    label: translate(lang, "probabilityRow", { digit: d, percent: "–" }),
+  }));
+}
+
+/**
+ * An error code (the API's `error`, or one of api.js's own) -> the banner.
+ * @param {string} code
+ * @param {string} lang
+ * @param {string} [requestId]
+ */
+export function errorView(code, lang, requestId = "") {
+  const known = KNOWN_ERRORS.has(code) ? code : "unknown";
+  return {
+    message: translate(lang, `error.${known}`),
+    retryable: !FINAL_ERRORS.has(known),
+    requestId: requestId ? translate(lang, "requestId", { id: requestId }) : "",
+  };
+}
+
+function bar(lang, digit, value, top) {
+  const percent = formatPercent(lang, value);
+  return { digit, value, percent, top, label: translate(lang, "probabilityRow", { digit, percent }) };
+}
+
+function joinDigits(lang, digits) {
+  const words = digits.map(String);
+  return new Intl.ListFormat(lang, { style: "long", type: "disjunction" }).format(words);
+}
