@@ -41,11 +41,12 @@ typecheck: venv
 test: lint typecheck
 	$(VENV)/bin/pytest
 
+# Training imports serving's preprocessing from function/, as the tests do.
 train: venv
-	$(PY) -m training.train
+	PYTHONPATH=function:. $(PY) -m training.train
 
 evaluate: venv
-	$(PY) -m training.evaluate
+	PYTHONPATH=function:. $(PY) -m training.evaluate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,155 @@
+"""Training and evaluation arrays: MNIST digits rendered, then preprocessed by serving's code.
+
+Rendering runs in worker processes in fixed chunks, each with its own seed derived
+from (seed, copy, chunk), so results do not depend on scheduling or worker count.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from digits.errors import EmptyCanvas
+from digits.preprocess import preprocess
+from training.augment import (
+    CANVAS,
+    Points,
+    Warp,
+    draw_points,
+    redraw_with_brush,
+    skeleton_points,
+    transform_pen_digit,
+)
+
+CHUNK = 1000
+Pixels = npt.NDArray[np.uint8]  # (n, 784) preprocessed, quantised to bytes
+Labels = npt.NDArray[np.uint8]
+Renderer = Callable[[int, np.random.Generator], Image.Image]
+
+
+def workers() -> int:
+    return max(1, min(os.cpu_count() or 1, int(os.environ.get("TRAIN_WORKERS", "0")) or 64))
+
+
+def to_pixels(image: Image.Image) -> npt.NDArray[np.uint8]:
+    """Serving's preprocessing, quantised to bytes (a blank result stays blank)."""
+    try:
+        array = preprocess(image)
+    except EmptyCanvas:
+        array = np.zeros((28, 28), np.float32)
+    return np.rint(array.reshape(-1) * 255.0).astype(np.uint8)
+
+
+def preprocess_mnist(images: npt.NDArray[np.uint8]) -> Pixels:
+    """MNIST digits as they are, through serving's preprocessing."""
+    return np.stack([to_pixels(Image.fromarray(digit)) for digit in images])
+
+
+# -- worker-side state, inherited through fork so large arrays are never pickled --
+_images: npt.NDArray[np.uint8] = np.zeros((0, 28, 28), np.uint8)
+_labels: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
+_skeletons: list[Points] = []
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str  # "skeleton" | "augment" | "canvas-fill" | "canvas-small"
+    start: int
+    stop: int
+    seed: tuple[int, ...]
+
+
+def _run(job: Job) -> npt.NDArray[np.uint8] | list[Points]:
+    if job.kind == "skeleton":
+        return [skeleton_points(_images[i]) for i in range(job.start, job.stop)]
+    rng = np.random.default_rng(np.random.SeedSequence(job.seed))
+    rows = [to_pixels(_render(job.kind, i, rng)) for i in range(job.start, job.stop)]
+    return np.stack(rows)
+
+
+def _render(kind: str, index: int, rng: np.random.Generator) -> Image.Image:
+    label = int(_labels[index])
+    if kind == "augment":
+        if rng.random() < 0.7:
+            return redraw_with_brush(_skeletons[index], label, rng, Warp())
+        return transform_pen_digit(_images[index], rng, Warp())
+    if kind == "canvas-fill":
+        return canvas_fill(_skeletons[index], rng)
+    if kind == "canvas-small":
+        return canvas_small(_skeletons[index], rng)
+    raise ValueError(kind)
+
+
+def canvas_fill(points: Points, rng: np.random.Generator) -> Image.Image:
+    """Evaluation: the digit drawn large, roughly filling the canvas."""
+    size = rng.uniform(170.0, 235.0)
+    brush = rng.uniform(18.0, 32.0)
+    jitter = (CANVAS - size - brush) / 2
+    centre = (CANVAS / 2 + rng.uniform(-jitter, jitter), CANVAS / 2 + rng.uniform(-jitter, jitter))
+    return draw_points(points, size, brush, centre)
+
+
+def canvas_small(points: Points, rng: np.random.Generator) -> Image.Image:
+    """Evaluation: the digit drawn small and anywhere on the canvas, same brush."""
+    size = rng.uniform(60.0, 120.0)
+    brush = rng.uniform(18.0, 30.0)
+    margin = size / 2 + brush / 2
+    centre = (rng.uniform(margin, CANVAS - margin), rng.uniform(margin, CANVAS - margin))
+    return draw_points(points, size, brush, centre)
+
+
+def _init(
+    images: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8], skeletons: list[Points]
+) -> None:
+    global _images, _labels, _skeletons  # noqa: PLW0603  # per-worker read-only state
+    _images, _labels, _skeletons = images, labels, skeletons
+
+
+def _map(
+    jobs: list[Job],
+    images: npt.NDArray[np.uint8],
+    labels: npt.NDArray[np.uint8],
+    skeletons: list[Points],
+    progress: str,
+) -> Iterator[npt.NDArray[np.uint8] | list[Points]]:
+    _init(images, labels, skeletons)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers()) as pool:
+        for done, result in enumerate(pool.imap(_run, jobs), start=1):
+            if done % 10 == 0 or done == len(jobs):
+                print(f"\r  {progress}: {done}/{len(jobs)} chunks", end="", flush=True)
+            yield result
+    print(flush=True)
+
+
+def _chunks(count: int) -> list[tuple[int, int]]:
+    return [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+
+
+def compute_skeletons(images: npt.NDArray[np.uint8]) -> list[Points]:
+    jobs = [Job("skeleton", a, b, ()) for a, b in _chunks(len(images))]
+    empty = np.zeros(len(images), np.uint8)
+    skeletons: list[Points] = []
+    for part in _map(jobs, images, empty, [], "skeletons"):
+        assert isinstance(part, list)  # noqa: S101  # skeleton jobs return point lists
+        skeletons.extend(part)
+    return skeletons
+
+
+def render(
+    kind: str,
+    images: npt.NDArray[np.uint8],
+    labels: npt.NDArray[np.uint8],
+    skeletons: list[Points],
+    seed: tuple[int, ...],
+) -> Pixels:
+    """Render every digit once with the given renderer; deterministic for a seed."""
+    jobs = [Job(kind, a, b, (*seed, a)) for a, b in _chunks(len(images))]
+    parts = [part for part in _map(jobs, images, labels, skeletons, kind) if isinstance(part, np.ndarray)]
+    return np.concatenate(parts)
