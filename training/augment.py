@@ -31,7 +31,7 @@ def skeleton_points(digit: npt.NDArray[np.uint8]) -> Points:
     """Centre-line points of one 28x28 MNIST digit, in 28x28 coordinates."""
     size = 28 * UPSAMPLE
     upsampled = Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR)
-    ys, xs = np.nonzero(skeletonize(np.asarray(upsampled) > 100))
+    ys, xs = np.nonzero(skeletonize(np.asarray(upsampled) > 100))  # type: ignore[no-untyped-call]
     return ((np.stack([xs, ys], axis=1) + 0.5) / UPSAMPLE).astype(np.float32)
 
 
@@ -104,7 +104,8 @@ def warp_points(points: Points, rng: Generator, warp: Warp) -> Points:
     stretch = math.exp(rng.uniform(-warp.aspect, warp.aspect))
     scale = np.diag([stretch, 1.0 / stretch]).astype(np.float32)
     matrix = rotation @ shear @ scale
-    return (moved @ matrix.T + centre).astype(np.float32)
+    warped: Points = (moved @ matrix.T + centre).astype(np.float32)
+    return warped
 
 
 def _elastic_displacement(points: Points, rng: Generator, std_px: float) -> Points:
@@ -117,10 +118,13 @@ def _elastic_displacement(points: Points, rng: Generator, std_px: float) -> Poin
     fx, fy = frac[:, :1], frac[:, 1:]
     top = grid[gy, gx] * (1 - fx) + grid[gy, gx + 1] * fx
     bottom = grid[gy + 1, gx] * (1 - fx) + grid[gy + 1, gx + 1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+    displacement: Points = (top * (1 - fy) + bottom * fy).astype(np.float32)
+    return displacement
 
 
-def draw_points(points: Points, size_px: float, brush_px: float, centre: tuple[float, float]) -> Image.Image:
+def draw_points(
+    points: Points, size_px: float, brush_px: float, centre: tuple[float, float]
+) -> Image.Image:
     """Draw the points as a round brush on a white 280x280 canvas, digit size_px tall/wide."""
     low, high = points.min(axis=0), points.max(axis=0)
     scale = size_px / max(float((high - low).max()), 1.0)
@@ -163,8 +167,17 @@ def transform_pen_digit(digit: npt.NDArray[np.uint8], rng: Generator, warp: Warp
     inverse = np.linalg.inv(forward)
     centre = np.array([56.0, 56.0])
     offset = centre - inverse @ centre
-    coefficients = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
-    warped = upsampled.transform((112, 112), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR)
+    coefficients = (
+        inverse[0, 0],
+        inverse[0, 1],
+        offset[0],
+        inverse[1, 0],
+        inverse[1, 1],
+        offset[1],
+    )
+    warped = upsampled.transform(
+        (112, 112), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR
+    )
     thickness = rng.choice(["thin", "same", "thick", "thicker"], p=[0.15, 0.3, 0.35, 0.2])
     if thickness == "thin":
         warped = warped.filter(ImageFilter.MinFilter(3))

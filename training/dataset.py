@@ -43,7 +43,8 @@ def to_pixels(image: Image.Image) -> npt.NDArray[np.uint8]:
         array = preprocess(image)
     except EmptyCanvas:
         array = np.zeros((28, 28), np.float32)
-    return np.rint(array.reshape(-1) * 255.0).astype(np.uint8)
+    quantised: npt.NDArray[np.uint8] = np.rint(array.reshape(-1) * 255.0).astype(np.uint8)
+    return quantised
 
 
 def preprocess_mnist(images: npt.NDArray[np.uint8]) -> Pixels:
@@ -107,7 +108,7 @@ def canvas_small(points: Points, rng: np.random.Generator) -> Image.Image:
 def _init(
     images: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8], skeletons: list[Points]
 ) -> None:
-    global _images, _labels, _skeletons  # noqa: PLW0603  # per-worker read-only state
+    global _images, _labels, _skeletons  # per-worker read-only state
     _images, _labels, _skeletons = images, labels, skeletons
 
 
@@ -151,5 +152,7 @@ def render(
 ) -> Pixels:
     """Render every digit once with the given renderer; deterministic for a seed."""
     jobs = [Job(kind, a, b, (*seed, a)) for a, b in _chunks(len(images))]
-    parts = [part for part in _map(jobs, images, labels, skeletons, kind) if isinstance(part, np.ndarray)]
+    parts = [
+        part for part in _map(jobs, images, labels, skeletons, kind) if isinstance(part, np.ndarray)
+    ]
     return np.concatenate(parts)

@@ -42,19 +42,29 @@ SET_TITLES = {
 }
 
 
-def build_sets(mnist: Mnist, limit: int = 0) -> dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]]:
+def build_sets(
+    mnist: Mnist, limit: int = 0
+) -> dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]]:
     images, labels = mnist.test_images, mnist.test_labels
     if limit:
         images, labels = images[:limit], labels[:limit]
     skeletons = dataset.compute_skeletons(images)
     return {
         "mnist_test": (dataset.preprocess_mnist(images), labels),
-        "canvas_fill": (dataset.render("canvas-fill", images, labels, skeletons, (EVAL_SEED, 1)), labels),
-        "canvas_small": (dataset.render("canvas-small", images, labels, skeletons, (EVAL_SEED, 2)), labels),
+        "canvas_fill": (
+            dataset.render("canvas-fill", images, labels, skeletons, (EVAL_SEED, 1)),
+            labels,
+        ),
+        "canvas_small": (
+            dataset.render("canvas-small", images, labels, skeletons, (EVAL_SEED, 2)),
+            labels,
+        ),
     }
 
 
-def evaluate(model: DigitModel, mnist: Mnist, models_dir: Path = MODELS_DIR, limit: int = 0) -> dict[str, Any]:
+def evaluate(
+    model: DigitModel, mnist: Mnist, models_dir: Path = MODELS_DIR, limit: int = 0
+) -> dict[str, Any]:
     """Accuracy per set and per digit, latency; writes the PNGs beside the model."""
     metrics: dict[str, Any] = {}
     confusions = {}
@@ -72,7 +82,7 @@ def evaluate(model: DigitModel, mnist: Mnist, models_dir: Path = MODELS_DIR, lim
             wrong = np.flatnonzero(predicted != labels)[:40]
             wrong_examples += [(pixels[i], int(labels[i]), int(predicted[i])) for i in wrong]
     metrics["latency_ms_p50"], metrics["latency_ms_p99"] = canvas_latency(model)
-    metrics["evaluated_digits"] = int(len(mnist.test_labels) if not limit else limit)
+    metrics["evaluated_digits"] = int(limit or len(mnist.test_labels))
     models_dir.mkdir(parents=True, exist_ok=True)
     _plot_confusions(confusions, models_dir / "confusion.png")
     _plot_misclassified(wrong_examples[:60], models_dir / "misclassified.png")
@@ -139,21 +149,25 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         "",
         f"Version `{metadata['version']}`, {metadata['networks']} MLPs "
         f"{' → '.join(str(layer[1]) for layer in metadata['architecture'])} averaged, "
-        f"{metadata['size_bytes'] / 1e6:.2f} MB, scikit-learn {metadata['libraries']['scikit-learn']}, "
+        f"{metadata['size_bytes'] / 1e6:.2f} MB, "
+        f"scikit-learn {metadata['libraries']['scikit-learn']}, "
         f"trained in {training.get('seconds', 0) / 60:.0f} min.",
         "",
-        "Reproduce: `make train` (training; ends with this evaluation) or `make evaluate` (evaluation only).",
+        "Reproduce: `make train` (training, ending with this evaluation) or `make evaluate`.",
         "",
         "| set | accuracy |",
         "|---|---|",
     ]
-    lines += [f"| {title} | {metrics[f'{name}_accuracy']:.2%} |" for name, title in SET_TITLES.items()]
+    lines += [
+        f"| {title} | {metrics[f'{name}_accuracy']:.2%} |" for name, title in SET_TITLES.items()
+    ]
     lines += [
         f"| validation (5k held out of MNIST train, as is + augmented) | "
         f"{training.get('validation_accuracy_ensemble', 0):.2%} |",
         "",
-        f"Decode + preprocess + model for one 280x280 canvas PNG: p50 {metrics['latency_ms_p50']} ms, "
-        f"p99 {metrics['latency_ms_p99']} ms (this machine, one thread).",
+        "Decode + preprocess + model for one 280x280 canvas PNG: "
+        f"p50 {metrics['latency_ms_p50']} ms, p99 {metrics['latency_ms_p99']} ms "
+        "(this machine, one thread).",
         "",
         "## Per-digit accuracy",
         "",
@@ -191,9 +205,13 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
-    parser.add_argument("--limit", type=int, default=0, help="evaluate on the first N test digits only")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="evaluate on the first N test digits only"
+    )
     args = parser.parse_args(argv)
     metadata_path = args.models_dir / f"{MODEL_NAME}.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))

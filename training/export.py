@@ -73,9 +73,7 @@ def write_model(
             "min_contrast": MIN_CONTRAST,
             "min_extent": MIN_EXTENT,
         },
-        "architecture": [
-            [int(w.shape[0]), int(w.shape[1])] for w in ensemble.networks[0].weights
-        ],
+        "architecture": [[int(w.shape[0]), int(w.shape[1])] for w in ensemble.networks[0].weights],
         "networks": len(ensemble.networks),
         "training": training,
         "metrics": metrics,

@@ -17,7 +17,7 @@ import gzip
 import hashlib
 import os
 import shutil
-import subprocess  # noqa: S404  # npm pack, with fixed arguments
+import subprocess  # npm pack, with fixed arguments
 import tarfile
 import tempfile
 import urllib.request

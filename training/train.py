@@ -60,14 +60,18 @@ def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     train_x = [dataset.preprocess_mnist(images[train_index])]
     for copy in range(config.copies):
         train_x.append(
-            dataset.render("augment", images[train_index], labels[train_index], train_sk, (config.seed, copy))
+            dataset.render(
+                "augment", images[train_index], labels[train_index], train_sk, (config.seed, copy)
+            )
         )
     x_train = np.concatenate(train_x)
     y_train = np.tile(labels[train_index], 1 + config.copies)
     x_val = np.concatenate(
         [
             dataset.preprocess_mnist(images[val_index]),
-            dataset.render("augment", images[val_index], labels[val_index], val_sk, (config.seed, 99)),
+            dataset.render(
+                "augment", images[val_index], labels[val_index], val_sk, (config.seed, 99)
+            ),
         ]
     )
     y_val = np.tile(labels[val_index], 2)
@@ -86,8 +90,8 @@ def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
 
     training_info = {
         "config": asdict(config),
-        "training_samples": int(len(y_train)),
-        "validation_samples": int(len(y_val)),
+        "training_samples": len(y_train),
+        "validation_samples": len(y_val),
         "validation_accuracy_per_network": val_scores,
         "validation_accuracy_ensemble": ensemble_val,
         "seconds": round(time.perf_counter() - started, 1),
@@ -127,12 +131,14 @@ def train_network(
         if epoch and epoch % config.decay_every == 0:
             # scikit-learn's Adam has no schedule for partial_fit; a step decay of its
             # base rate gives a clearly better optimum than a constant rate.
-            estimator._optimizer.learning_rate_init /= 2  # noqa: SLF001
+            estimator._optimizer.learning_rate_init /= 2
         tick = time.perf_counter()
         permutation = rng.permutation(len(y_train))
         for start in range(0, len(permutation), 20000):
             part = permutation[start : start + 20000]
-            estimator.partial_fit(x_train[part].astype(np.float32) / 255.0, y_train[part], classes=classes)
+            estimator.partial_fit(
+                x_train[part].astype(np.float32) / 255.0, y_train[part], classes=classes
+            )
         score = float(estimator.score(x_val_f, y_val))
         print(
             f"  network {member + 1}/{config.networks} epoch {epoch + 1}/{config.epochs}:"
@@ -141,20 +147,27 @@ def train_network(
         )
         if score > best_score:
             best_score = score
-            best_state = ([w.copy() for w in estimator.coefs_], [b.copy() for b in estimator.intercepts_])
+            best_state = (
+                [w.copy() for w in estimator.coefs_],
+                [b.copy() for b in estimator.intercepts_],
+            )
     assert best_state is not None  # noqa: S101  # at least one epoch ran
     estimator.coefs_, estimator.intercepts_ = best_state
     return estimator, best_score
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     defaults = Config()
     parser.add_argument("--copies", type=int, default=defaults.copies)
     parser.add_argument("--networks", type=int, default=defaults.networks)
     parser.add_argument("--hidden", default=",".join(map(str, defaults.hidden)))
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--subset", type=int, default=0, help="use only N MNIST train digits (smoke runs)")
+    parser.add_argument(
+        "--subset", type=int, default=0, help="use only N MNIST train digits (smoke runs)"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     args = parser.parse_args(argv)

@@ -66,8 +66,7 @@ class MlpEnsemble:
         return {
             "format": BUNDLE_FORMAT,
             "networks": [
-                {"weights": list(net.weights), "biases": list(net.biases)}
-                for net in self.networks
+                {"weights": list(net.weights), "biases": list(net.biases)} for net in self.networks
             ],
         }
 
@@ -109,7 +108,7 @@ class EstimatorModel:
 
 
 def softmax(logits: Floats) -> Floats:
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    shifted: Floats = logits - logits.max(axis=1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
     return shifted

@@ -89,9 +89,7 @@ def fit_and_centre(crop: FloatImage) -> FloatImage:
     pad_right = max(0, math.ceil(x0 + span - width))
     padded = np.pad(crop, ((pad_top, pad_bottom), (pad_left, pad_right)))
     window = (x0 + pad_left, y0 + pad_top, x0 + pad_left + span, y0 + pad_top + span)
-    field = Image.fromarray(padded, mode="F").resize(
-        (SIZE, SIZE), Image.Resampling.BOX, box=window
-    )
+    field = Image.fromarray(padded, mode="F").resize((SIZE, SIZE), Image.Resampling.BOX, box=window)
     return np.clip(np.asarray(field, dtype=np.float32), 0.0, 1.0)
 
 

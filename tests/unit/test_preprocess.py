@@ -1,0 +1,171 @@
+"""The shared preprocessing: every input style -> the same MNIST-style 28x28."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digits.errors import EmptyCanvas
+from digits.preprocess import CENTRE, FIT, SIZE, preprocess
+
+SEVEN = [(90, 60), (190, 60), (130, 230)]
+
+
+def canvas(
+    mode: str = "RGBA",
+    background: object = (255, 255, 255, 255),
+    ink: object = (0, 0, 0, 255),
+    lines: list[tuple[int, int]] = SEVEN,
+    width: int = 25,
+    size: int = 280,
+) -> Image.Image:
+    image = Image.new(mode, (size, size), background)  # type: ignore[arg-type]
+    ImageDraw.Draw(image).line(lines, fill=ink, width=width, joint="curve")  # type: ignore[arg-type]
+    return image
+
+
+def centre_of_mass(field: np.ndarray) -> tuple[float, float]:
+    coords = np.arange(SIZE) + 0.5
+    mass = field.sum()
+    return float(field.sum(axis=1) @ coords / mass), float(field.sum(axis=0) @ coords / mass)
+
+
+def ink_extent(field: np.ndarray, threshold: float = 0.05) -> tuple[int, int]:
+    rows = np.flatnonzero((field > threshold).any(axis=1))
+    cols = np.flatnonzero((field > threshold).any(axis=0))
+    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+
+
+REFERENCE = preprocess(canvas())
+
+
+def test_output_is_a_28x28_float_field_with_ink_as_one() -> None:
+    assert REFERENCE.shape == (SIZE, SIZE)
+    assert REFERENCE.dtype == np.float32
+    assert REFERENCE.min() >= 0.0 and REFERENCE.max() <= 1.0
+    assert REFERENCE.max() > 0.99  # solid strokes stay solid
+    assert REFERENCE[0].sum() == 0 and REFERENCE[:, 0].sum() == 0  # background is 0
+
+
+def test_centre_of_mass_lands_on_mnists_mean_centre_with_subpixel_precision() -> None:
+    cy, cx = centre_of_mass(REFERENCE)
+    assert cy == pytest.approx(CENTRE, abs=0.05)
+    assert cx == pytest.approx(CENTRE, abs=0.05)
+
+
+def test_longer_side_is_fitted_into_twenty_pixels_keeping_aspect() -> None:
+    tall_one = preprocess(canvas(lines=[(140, 40), (140, 240)]))
+    height, width = ink_extent(tall_one)
+    assert FIT <= height <= FIT + 1
+    assert width <= 5  # a vertical stroke stays thin: no stretching to a square
+    dash = preprocess(canvas(lines=[(40, 140), (240, 140)]))
+    height, width = ink_extent(dash)
+    assert FIT <= width <= FIT + 1 and height <= 5
+
+
+def test_position_and_size_on_the_canvas_do_not_matter() -> None:
+    moved = preprocess(canvas(lines=[(x - 40, y + 17) for x, y in SEVEN]))
+    assert np.abs(moved - REFERENCE).max() < 0.02
+    smaller = preprocess(canvas(lines=[(x // 2 + 30, y // 2 + 50) for x, y in SEVEN], width=12))
+    assert np.abs(smaller - REFERENCE).mean() < 0.03
+
+
+def test_never_filled_transparent_canvas_with_black_strokes_reads_like_white() -> None:
+    transparent = canvas(background=(0, 0, 0, 0))
+    assert np.abs(preprocess(transparent) - REFERENCE).max() < 1e-4
+
+
+def test_light_strokes_on_transparent_canvas_are_read_from_alpha() -> None:
+    white_on_clear = canvas(background=(0, 0, 0, 0), ink=(255, 255, 255, 255))
+    assert np.abs(preprocess(white_on_clear) - REFERENCE).max() < 1e-4
+
+
+def test_white_ink_on_black_is_detected_and_read_the_same() -> None:
+    inverted = canvas(mode="L", background=0, ink=255)
+    assert np.abs(preprocess(inverted) - REFERENCE).max() < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("mode", "background", "ink"),
+    [
+        ("L", 255, 0),
+        ("RGB", (255, 255, 255), (0, 0, 0)),
+        ("LA", (255, 255), (0, 255)),
+        ("1", 1, 0),
+        ("CMYK", (0, 0, 0, 0), (0, 0, 0, 255)),
+    ],
+)
+def test_every_common_mode_reads_the_same(mode: str, background: object, ink: object) -> None:
+    result = preprocess(canvas(mode=mode, background=background, ink=ink))
+    assert np.abs(result - REFERENCE).max() < 1e-4
+
+
+def test_palette_png_with_a_transparent_background_index() -> None:
+    # Index 0 (black, transparent) is the background, index 1 (black, opaque) the ink.
+    palette = Image.new("P", (280, 280), 0)
+    palette.putpalette([0, 0, 0, 0, 0, 0])
+    ImageDraw.Draw(palette).line(SEVEN, fill=1, width=25, joint="curve")
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", transparency=0)
+    reopened = Image.open(buffer)
+    assert reopened.mode == "P" and "transparency" in reopened.info
+    assert np.abs(preprocess(reopened) - REFERENCE).max() < 1e-4
+
+
+def test_sixteen_bit_grey_is_scaled_not_clipped() -> None:
+    grey = np.asarray(canvas(mode="L", background=255, ink=0), dtype=np.uint16) * 257
+    sixteen = Image.fromarray(grey.astype(np.uint16))
+    assert sixteen.mode.startswith("I")
+    assert np.abs(preprocess(sixteen) - REFERENCE).max() < 1e-3
+
+
+def test_jpeg_artefacts_do_not_change_the_digit() -> None:
+    buffer = io.BytesIO()
+    canvas(mode="RGB", background=(255, 255, 255), ink=(0, 0, 0)).save(buffer, "JPEG", quality=60)
+    jpeg = preprocess(Image.open(buffer))
+    assert np.abs(jpeg - REFERENCE).mean() < 0.02
+
+
+def test_grey_paper_and_grey_ink_are_normalised_to_full_contrast() -> None:
+    photo_like = canvas(mode="L", background=200, ink=90)
+    assert np.abs(preprocess(photo_like) - REFERENCE).max() < 1e-3
+
+
+def test_output_of_preprocessing_is_a_fixed_point() -> None:
+    again = preprocess(Image.fromarray((REFERENCE * 255).astype(np.uint8)))
+    assert np.abs(again - REFERENCE).mean() < 0.02
+
+
+@pytest.mark.parametrize(
+    "blank",
+    [
+        Image.new("RGBA", (280, 280), (255, 255, 255, 255)),
+        Image.new("RGBA", (280, 280), (0, 0, 0, 0)),
+        Image.new("L", (280, 280), 0),
+        Image.new("L", (280, 280), 128),
+        Image.new("RGB", (1, 1), (0, 0, 0)),
+        Image.new("1", (1, 1), 1),
+    ],
+    ids=["white", "transparent", "black", "grey", "1x1-black", "1x1-white"],
+)
+def test_blank_images_are_empty_never_a_digit(blank: Image.Image) -> None:
+    with pytest.raises(EmptyCanvas):
+        preprocess(blank)
+
+
+def test_faint_noise_is_not_ink() -> None:
+    rng = np.random.default_rng(0)
+    noise = np.clip(245 + rng.normal(0, 4, (280, 280)), 0, 255).astype(np.uint8)
+    with pytest.raises(EmptyCanvas):
+        preprocess(Image.fromarray(noise))
+
+
+def test_a_single_tap_is_a_speck_but_a_short_stroke_is_a_digit() -> None:
+    dot = canvas(lines=[(140, 140), (141, 140)])
+    with pytest.raises(EmptyCanvas, match="speck"):
+        preprocess(dot)
+    short_one = preprocess(canvas(lines=[(140, 110), (140, 170)]))
+    assert short_one.max() > 0.9
