@@ -20,7 +20,7 @@ export class ApiError extends Error {
   }
 }
 
-/** "" (same origin) or "https://x.example/prod/" + "/predict", without a double slash. */
+/** The base URL ("" = same origin, else the API stage URL) + path, without a double slash. */
 export function endpoint(baseUrl, path) {
   return `${String(baseUrl ?? "").trim().replace(/\/+$/, "")}${path}`;
 }
