@@ -8,12 +8,15 @@ STAMP := $(VENV)/.installed
 SAM_VENV := $(VENV)/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_VERSION := 1.170.0
+# npm ci rewrites this file on every install: it stamps node_modules (axe-core).
+NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark clean
+.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark clean test-js test-browser browser-deps
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
 	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
 	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
 
@@ -38,7 +41,21 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-test: lint typecheck
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# What the browser tests need besides .venv: Debian's Chromium and axe-core.
+browser-deps: $(NODE_STAMP)
+	scripts/ensure-chromium.sh
+
+# The page's pure modules (frontend_static/*.js) under Node's own test runner.
+test-js:
+	node --test tests/frontend/js/
+
+test-browser: venv browser-deps
+	$(VENV)/bin/pytest -m browser tests/frontend
+
+test: lint typecheck test-js browser-deps
 	$(VENV)/bin/pytest
 
 # Training imports serving's preprocessing from function/, as the tests do.
@@ -49,4 +66,4 @@ evaluate: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules
