@@ -1,0 +1,87 @@
+"""Handwritten digits drawn on the page, read by the real API and the shipped model."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from tests.frontend.handwriting import SAMPLES, Sample
+from tests.frontend.pagekit import (
+    OpenPage,
+    draw_sample,
+    draw_with_mouse,
+    is_predict,
+    line,
+    sent_image,
+)
+
+pytestmark = pytest.mark.browser
+
+PERCENT = re.compile(r"^\d{1,3}\.\d%$")
+
+
+def assert_answer(page: Page, digit: int) -> None:
+    """The page shows `digit` with its confidence, ten bars, and the model's input."""
+    expect(page.get_by_test_id("prediction")).to_have_text(str(digit))
+    expect(page.get_by_test_id("confidence")).to_have_text(PERCENT)
+    rows = page.get_by_test_id("probabilities").locator("li")
+    expect(rows).to_have_count(10)
+    expect(rows.nth(digit)).to_have_class(re.compile(r"\bis-top\b"))
+    for index in range(10):
+        expect(rows.nth(index)).to_contain_text(re.compile(rf"^{index}\D.*\d%$"))
+    preview = page.get_by_test_id("preview")
+    expect(preview).to_be_visible()
+    expect(preview).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+    expect(page.get_by_test_id("error")).to_be_hidden()
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
+def test_mouse_drawn_digit_is_read_automatically(page: Page, sample: Sample) -> None:
+    # Auto-predict is on by default: lifting the mouse is enough.
+    with page.expect_response(lambda r: is_predict(r.request)) as answer:
+        draw_sample(page, sample, "mouse")
+    assert answer.value.status == 200
+    assert_answer(page, sample.digit)
+
+
+TOUCH_SAMPLES = [s for s in SAMPLES if s.id in {"2-hook", "4-open", "5-bar-last", "8-loops"}]
+
+
+@pytest.mark.parametrize("sample", TOUCH_SAMPLES, ids=lambda s: s.id)
+def test_finger_drawn_digit_on_a_phone(open_page: OpenPage, sample: Sample) -> None:
+    page = open_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    with page.expect_response(lambda r: is_predict(r.request)):
+        draw_sample(page, sample, "touch")
+    assert_answer(page, sample.digit)
+
+
+def test_pen_drawn_digit(page: Page) -> None:
+    sample = next(s for s in SAMPLES if s.id == "6-loop")
+    with page.expect_response(lambda r: is_predict(r.request)):
+        draw_sample(page, sample, "pen")
+    assert_answer(page, 6)
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3])
+def test_sent_image_is_the_contract_at_any_pixel_density(open_page: OpenPage, scale: int) -> None:
+    page = open_page(device_scale_factor=scale)
+    # The canvas paints at the screen's density, so strokes stay crisp...
+    backing, css = page.get_by_test_id("canvas").evaluate(
+        "c => [c.width, c.getBoundingClientRect().width]"
+    )
+    assert backing == round(css * scale)
+    with page.expect_request(is_predict) as request:
+        draw_with_mouse(page, [line((0.5, 0.2), (0.49, 0.8))])
+    # ...but the API always gets the contract: 280x280, black on white, brush 25.
+    image = sent_image(request.value).convert("L")
+    assert image.size == (280, 280)
+    assert image.getpixel((0, 0)) == 255
+    assert image.getpixel((279, 279)) == 255
+    histogram = image.histogram()
+    assert histogram[0] > 25 * 150, "solid black ink"
+    assert histogram[0] + histogram[255] > 0.97 * 280 * 280, "only the edges antialiased"
+    # Across the vertical stroke, away from its round ends, the ink is one brush wide.
+    widths = [sum(image.getpixel((x, y)) < 128 for x in range(280)) for y in range(80, 200, 10)]
+    assert all(24 <= width <= 26 for width in widths), widths
+    assert_answer(page, 1)
