@@ -10,8 +10,14 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_VERSION := 1.170.0
 # npm ci rewrites this file on every install: it stamps node_modules (axe-core).
 NODE_STAMP := node_modules/.package-lock.json
+# Template linters (cfn-lint + serverless rules, checkov, aws-sam-translator): their own venv
+# too, as aws-sam-translator pins an older pydantic than the function's.
+INFRA_VENV := $(VENV)/infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
+# The SAM CLI would otherwise try to send usage telemetry.
+export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark clean test-js test-browser browser-deps
+.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark clean infra-venv infra-lint test-js test-browser browser-deps
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -34,6 +40,20 @@ $(SAM):
 
 sam: $(SAM)
 
+$(INFRA_STAMP): requirements-infra.txt
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/pip install --quiet -r requirements-infra.txt
+	touch $@
+
+infra-venv: $(INFRA_STAMP)
+
+# template.yaml: cfn-lint with the serverless rules, SAM's own validation, and checkov (its
+# skips are declared and justified in the template; tests/infra checks each is still needed).
+infra-lint: infra-venv sam
+	$(INFRA_VENV)/bin/cfn-lint -a cfn_lint_serverless.rules -- template.yaml
+	$(SAM) validate --lint --template template.yaml
+	$(INFRA_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --compact --quiet
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -55,7 +75,7 @@ test-js:
 test-browser: venv browser-deps
 	$(VENV)/bin/pytest -m browser tests/frontend
 
-test: lint typecheck test-js browser-deps
+test: lint typecheck infra-lint test-js browser-deps
 	$(VENV)/bin/pytest
 
 # Training imports serving's preprocessing from function/, as the tests do.

@@ -376,3 +376,27 @@ def test_outputs_are_the_ones_the_deploy_tools_read(template: dict[str, Any]) ->
         "DistributionId": FAKE_IDS["SiteDistribution"],
         "FunctionName": FAKE_IDS["DigitFunction"],
     }
+
+
+def test_environment_sets_every_setting_with_values_settings_accept(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digits.settings import Settings
+
+    env = props(resources(template), "DigitFunction")["Environment"]["Variables"]
+    assert set(env) == {name.upper() for name in Settings.model_fields}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.cors_origins == ()  # API Gateway answers CORS in AWS
+    assert str(settings.model_path).startswith("/var/task/models/")
+    assert settings.log_level == template["Parameters"]["LogLevel"]["Default"]
+    assert set(template["Parameters"]["LogLevel"]["AllowedValues"]) <= {
+        "DEBUG",
+        "INFO",
+        "WARNING",
+        "ERROR",
+        "CRITICAL",
+    }
+    # Limits the API contract promises are reachable through API Gateway and Lambda (6 MB).
+    assert 100_000 <= settings.max_body_bytes <= 6_000_000 * 3 // 4
