@@ -1,0 +1,157 @@
+"""/predict, /health, /model: body -> decode -> preprocess -> model -> JSON.
+
+/predict is ``async`` and does its ~1 ms of CPU work inline: a thread hop would
+cost about as much as the work, and Lambda sends one request at a time anyway.
+It reads the body itself (not as a FastAPI parameter) because one route takes
+both JSON and raw image bodies, and so the body limit holds while reading.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from digits.decode import MEDIA_TYPES, ImageLimits, bytes_from_data_url, open_image
+from digits.errors import ImageTooLarge, UnsupportedMediaType
+from digits.predictor import Predictor
+from digits.preprocess import preprocess
+from digits.preview import preview_data_url
+from digits.schemas import ErrorResponse, HealthResponse, PredictRequest, PredictResponse
+from digits.settings import Settings
+
+router = APIRouter()
+
+JSON_TYPE = "application/json"
+IMAGE_BODY = {"schema": {"type": "string", "format": "binary"}}
+PREDICT_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON_TYPE: {"schema": PredictRequest.model_json_schema()},
+            "image/png": IMAGE_BODY,
+            "image/jpeg": IMAGE_BODY,
+            "image/webp": IMAGE_BODY,
+        },
+    }
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+PREDICT_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("invalid_image: not a data URL, bad base64, not a PNG/JPEG/WebP, under 8x8"),
+    413: _error("too_large: body over MAX_BODY_BYTES, or image over the pixel limits"),
+    415: _error("unsupported_media_type: Content-Type not JSON nor image/png|jpeg|webp"),
+    422: _error("empty_canvas: nothing drawn; invalid_request: JSON not as documented"),
+    500: _error("internal: unexpected failure (details in the logs, by request_id)"),
+    503: _error("model_unavailable: the model could not be loaded"),
+}
+
+
+@router.post(
+    "/predict",
+    response_model=PredictResponse,
+    responses=PREDICT_ERRORS,
+    openapi_extra=PREDICT_OPENAPI,
+    summary="Read the digit in a drawing",
+)
+async def predict(request: Request) -> Response:
+    predictor: Predictor = request.app.state.predictor
+    settings: Settings = request.app.state.settings
+    predictor.require_model()  # 503 before any work when there is no model
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != JSON_TYPE and media_type not in MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            'send application/json ({"image": data URL}) or an image/png, image/jpeg '
+            "or image/webp body"
+        )
+    body = await read_body(request, settings.max_body_bytes)
+
+    started = time.perf_counter()
+    data = _image_bytes(body) if media_type == JSON_TYPE else body
+    image = open_image(data, request.app.state.limits)
+    decoded = time.perf_counter()
+    pixels = preprocess(image)
+    preprocessed = time.perf_counter()
+    prediction = predictor.predict(pixels)
+    predicted = time.perf_counter()
+    answer = PredictResponse(
+        digit=prediction.digit,
+        confidence=prediction.confidence,
+        probabilities=prediction.probabilities,
+        uncertain=prediction.uncertain,
+        model_version=predictor.version or "",
+        preview=preview_data_url(pixels),
+    ).model_dump_json()
+    serialised = time.perf_counter()
+
+    outcome = request.state.outcome
+    outcome["digit"] = prediction.digit
+    outcome["confidence"] = prediction.confidence
+    outcome["uncertain"] = prediction.uncertain
+    outcome["stages_ms"] = {
+        "decode": _ms(started, decoded),
+        "preprocess": _ms(decoded, preprocessed),
+        "model": _ms(preprocessed, predicted),
+        "serialize": _ms(predicted, serialised),
+    }
+    return Response(answer, media_type=JSON_TYPE)
+
+
+@router.get("/health", response_model=HealthResponse, summary="Is the model loaded?")
+async def health(request: Request) -> HealthResponse:
+    predictor: Predictor = request.app.state.predictor
+    return HealthResponse(
+        status="ok" if predictor.ready else "degraded", model_version=predictor.version
+    )
+
+
+@router.get(
+    "/model",
+    responses={503: _error("model_unavailable: the model could not be loaded")},
+    summary="The model's metadata (version, training, metrics)",
+)
+async def model_info(request: Request) -> dict[str, Any]:
+    predictor: Predictor = request.app.state.predictor
+    predictor.require_model()
+    return predictor.metadata
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ImageTooLarge(f"the body is over the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ImageTooLarge(f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _image_bytes(body: bytes) -> bytes:
+    try:
+        parsed = PredictRequest.model_validate_json(body)
+    except ValidationError as error:
+        # include_input=False: the error must never carry the request back out.
+        raise RequestValidationError(
+            error.errors(include_url=False, include_input=False, include_context=False)
+        ) from None
+    return bytes_from_data_url(parsed.image)
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000, 3)
+
+
+def image_limits(settings: Settings) -> ImageLimits:
+    return ImageLimits(max_side=settings.max_image_side, max_pixels=settings.max_image_pixels)

@@ -1,0 +1,48 @@
+"""The API's JSON shapes (request, answers, errors): the contract the page relies on."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PredictRequest(BaseModel):
+    """POST /predict as JSON; a raw image/png or image/jpeg body is accepted too."""
+
+    # Strict: a number or a list is a wrong type, not something to coerce.
+    # Unknown fields are ignored so older clients that send more keep working.
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    image: str = Field(
+        description="The drawing as a data URL: data:image/png;base64,... (PNG, JPEG or WebP).",
+        examples=["data:image/png;base64,iVBORw0KGgo..."],
+    )
+
+
+class PredictResponse(BaseModel):
+    digit: int = Field(ge=0, le=9, description="The most probable digit.")
+    confidence: float = Field(ge=0, le=1, description="The probability of that digit.")
+    probabilities: list[float] = Field(
+        min_length=10, max_length=10, description="Probability of each digit 0-9."
+    )
+    uncertain: bool = Field(description="True when confidence is below UNCERTAIN_BELOW.")
+    model_version: str
+    preview: str = Field(
+        description="The 28x28 image the model saw (ink white on black) as a PNG data URL."
+    )
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "degraded"]
+    model_version: str | None
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(
+        description="A stable code: invalid_image, too_large, unsupported_media_type, "
+        "empty_canvas, invalid_request, model_unavailable, not_found, method_not_allowed, "
+        "internal."
+    )
+    message: str = Field(description="What went wrong, for people; never internal detail.")
+    request_id: str = Field(description="Quote it when reporting a problem; it is in the logs.")
