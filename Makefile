@@ -17,11 +17,12 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark clean infra-venv infra-lint test-js test-browser browser-deps
+.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
 	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make benchmark  the function's cold start, warm latency and req/s (README)"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
 	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
@@ -57,6 +58,7 @@ infra-lint: infra-venv sam
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint function/Dockerfile
 
 typecheck: venv
 	$(VENV)/bin/mypy
@@ -75,8 +77,21 @@ test-js:
 test-browser: venv browser-deps
 	$(VENV)/bin/pytest -m browser tests/frontend
 
-test: lint typecheck infra-lint test-js browser-deps
+# sam: the Lambda runtime tests run the function under the emulator shipped in aws-sam-cli.
+test: lint typecheck sam infra-lint test-js browser-deps
 	$(VENV)/bin/pytest
+
+# The page and the API on one origin, with the shipped model (tools/serve.py).
+run: venv
+	PORT=$(PORT) $(PY) -m tools.serve
+
+# Cold start, warm latency by stage, import times and req/s of the function (README).
+benchmark: venv
+	PYTHONPATH=function:. $(PY) bench/benchmark_function.py
+
+# Regenerate events/ (sam local generate-event + canvas PNGs drawn by Chromium).
+events: venv sam browser-deps
+	$(PY) -m tools.make_events
 
 # Training imports serving's preprocessing from function/, as the tests do.
 train: venv

@@ -128,4 +128,10 @@ def _http_message(error: HTTPException) -> str:
     return "no such resource" if error.status_code == 404 else "method not allowed here"
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    # ``from digits.app import app`` (the handler, at init) builds the app once, on
+    # first use; importing create_app alone (tests, tools.serve) loads no model.
+    if name == "app":
+        app = globals()["app"] = create_app()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
