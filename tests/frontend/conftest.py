@@ -7,24 +7,15 @@ Debian package (scripts/ensure-chromium.sh installs it), never a download.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from tests.frontend.localserver import ARTIFACTS, ROOT, local_server
 from tests.frontend.pagekit import OpenPage
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,61 +27,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SERVER_START_TIMEOUT_S = 90.0
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _health(url: str) -> dict[str, Any] | None:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            body: dict[str, Any] = json.load(response)
-            return body
-    except (OSError, urllib.error.URLError, ValueError):
-        return None
 
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """The real local server (API + page on one origin), started once per session."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tools.serve"],
-            cwd=ROOT,
-            env={**os.environ, "PORT": str(port)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            while (body := _health(url)) is None:
-                if process.poll() is not None:
-                    pytest.fail(
-                        f"tools.serve exited ({process.returncode}): {log_path.read_text()}"
-                    )
-                if time.monotonic() > deadline:
-                    waited = f"{SERVER_START_TIMEOUT_S:.0f}s"
-                    pytest.fail(f"tools.serve not healthy after {waited}: {log_path.read_text()}")
-                time.sleep(0.2)
-            assert body.get("status") == "ok", f"the model did not load: {body}"
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with local_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -127,19 +71,19 @@ class PageProblems:
 
 @pytest.fixture
 def open_page(browser: Browser, server_url: str) -> Iterator[OpenPage]:
-    """Open the page in a fresh context: open_page(locale=..., viewport=..., has_touch=...)."""
+    """A fresh context on the page: open_page(locale=..., has_touch=..., server=other_url)."""
     contexts: list[tuple[BrowserContext, PageProblems]] = []
 
-    def opener(goto: bool = True, **options: Any) -> Page:
+    def opener(goto: bool = True, server: str | None = None, **options: Any) -> Page:
         options.setdefault("viewport", {"width": 1280, "height": 800})
         options.setdefault("locale", "en-US")
-        context = browser.new_context(base_url=server_url, **options)
+        origin = server or server_url
+        context = browser.new_context(base_url=origin, **options)
         page = context.new_page()
-        problems = PageProblems(page, server_url)
+        problems = PageProblems(page, origin)
         contexts.append((context, problems))
         if goto:
-            page.goto("/")
-            page.wait_for_load_state("networkidle")
+            page.goto("/")  # returns after "load": the module scripts have run
         return page
 
     yield opener

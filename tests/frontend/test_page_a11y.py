@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ pytestmark = pytest.mark.browser
 
 SEVEN = next(s for s in SAMPLES if s.id == "7-slanted")
 THREE = next(s for s in SAMPLES if s.id == "3-bumps")
-# What the deployed site can send: scripts and styles from the page's own origin only.
+# The deployed site's policy (template.yaml), with the API on the page's own origin.
 STRICT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'; object-src 'none'"
 )
 
 
@@ -75,6 +77,20 @@ def test_no_serious_or_critical_axe_violations(
         expect(page.get_by_test_id("error")).to_be_visible()
     violations = serious_violations(page, axe_path)
     assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_page_loads_cleanly_with_its_favicon(open_page: OpenPage) -> None:
+    page = open_page(goto=False)
+    statuses: dict[str, int] = {}
+    console_errors: list[str] = []
+    page.on("response", lambda r: statuses.__setitem__(r.url.rsplit("/", 1)[-1], r.status))
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    for name in ["", "style.css", "app.js", "config.js", "favicon.svg", "health"]:
+        assert statuses.get(name) == 200, (name, statuses)
+    assert console_errors == []
+    expect(page.get_by_test_id("model-version")).to_have_text(re.compile(r"^Model \S+"))
 
 
 def test_dark_mode_follows_the_system(open_page: OpenPage) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 from tests.frontend.handwriting import SAMPLES, Sample
+from tests.frontend.localserver import local_server
 from tests.frontend.pagekit import (
     OpenPage,
     draw_sample,
@@ -85,3 +87,23 @@ def test_sent_image_is_the_contract_at_any_pixel_density(open_page: OpenPage, sc
     widths = [sum(image.getpixel((x, y)) < 128 for x in range(280)) for y in range(80, 200, 10)]
     assert all(24 <= width <= 26 for width in widths), widths
     assert_answer(page, 1)
+
+
+@pytest.fixture(scope="module")
+def doubtful_server() -> Iterator[str]:
+    # The same real server and model, configured to doubt any answer short of 100%:
+    # the page's "not sure" path without a mock.
+    with local_server(UNCERTAIN_BELOW="1.0") as url:
+        yield url
+
+
+def test_uncertain_answer_asks_to_draw_again(open_page: OpenPage, doubtful_server: str) -> None:
+    page = open_page(server=doubtful_server)
+    with page.expect_response(lambda r: is_predict(r.request)) as response:
+        draw_sample(page, next(s for s in SAMPLES if s.id == "1-flag"))
+    assert response.value.json()["uncertain"] is True
+    expect(page.get_by_test_id("prediction")).to_have_text("1")
+    notice = page.get_by_test_id("notice")
+    expect(notice).to_have_text("Not sure. Try drawing it again, larger and clearer.")
+    expect(notice).to_have_attribute("data-kind", "uncertain")
+    expect(page.locator("#announcer")).to_contain_text("Not sure")
