@@ -18,6 +18,7 @@ import pytest
 from moto import mock_aws
 from moto.cloudformation.parsing import NULL_MODELS, get_model_map
 from tests.infra.cfn import ROOT, load_template, translated_template
+
 from tools import deploy_page
 
 REGION = "ap-northeast-2"

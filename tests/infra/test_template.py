@@ -6,12 +6,15 @@ would receive (SAM rewrites CORS, routes, permissions and the stage into other s
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from functools import cache
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from tests.infra.cfn import ACCOUNT, FAKE_ATTRS, FAKE_IDS, REGION, Evaluator, load_template
+from tests.infra.cfn import ACCOUNT, FAKE_ATTRS, FAKE_IDS, REGION, ROOT, Evaluator, load_template
 from tests.infra.cfn import translated_template as _translate
 
 SITE_ORIGIN = f"https://{FAKE_ATTRS[('SiteDistribution', 'DomainName')]}"
@@ -400,3 +403,67 @@ def test_environment_sets_every_setting_with_values_settings_accept(
     }
     # Limits the API contract promises are reachable through API Gateway and Lambda (6 MB).
     assert 100_000 <= settings.max_body_bytes <= 6_000_000 * 3 // 4
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8"))
+    lines = [line.strip() for line in joined.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_image_metadata_points_at_the_dockerfile_and_its_context(template: dict[str, Any]) -> None:
+    metadata = template["Resources"]["DigitFunction"]["Metadata"]
+    context = ROOT / metadata["DockerContext"]
+    dockerfile = context / metadata["Dockerfile"]
+    assert dockerfile.is_file()
+    copies = [
+        args.split()
+        for instruction, args in dockerfile_instructions(dockerfile)
+        if instruction == "COPY"
+    ]
+    for *sources, _ in copies:
+        for source in sources:
+            assert (context / source).exists(), f"COPY {source}: not in the build context"
+
+
+def test_model_path_is_where_the_image_puts_the_model(template: dict[str, Any]) -> None:
+    metadata = template["Resources"]["DigitFunction"]["Metadata"]
+    context = ROOT / metadata["DockerContext"]
+    instructions = dockerfile_instructions(context / metadata["Dockerfile"])
+    env = props(resources(template), "DigitFunction")["Environment"]["Variables"]
+    # The Lambda base images' LAMBDA_TASK_ROOT; the COPY lines write under it.
+    task_root = "/var/task"
+    model = PurePosixPath(env["MODEL_PATH"])
+    placed = False
+    for instruction, args in instructions:
+        if instruction != "COPY":
+            continue
+        *sources, destination = args.replace("${LAMBDA_TASK_ROOT}", task_root).split()
+        for source in sources:
+            if model.is_relative_to(destination):
+                relative = model.relative_to(destination)
+                placed = placed or (context / source / relative).is_file()
+    assert placed, f"no COPY puts a file at {model}"
+
+
+def test_handler_is_the_images_cmd_and_exists() -> None:
+    metadata = load_template()["Resources"]["DigitFunction"]["Metadata"]
+    context = ROOT / metadata["DockerContext"]
+    instructions = dockerfile_instructions(context / metadata["Dockerfile"])
+    (cmd,) = [json.loads(args) for instruction, args in instructions if instruction == "CMD"]
+    (handler,) = cmd
+    module, attribute = handler.rsplit(".", 1)
+    source = ROOT / "function" / (module.replace(".", "/") + ".py")
+    assigned = {
+        target.id
+        for node in ast.parse(source.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert attribute in assigned
