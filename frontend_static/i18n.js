@@ -134,11 +134,18 @@ export function translate(lang, key, params = {}) {
   );
 }
 
-/** 0.9712 -> "97.1%" in the language's number format. */
+/**
+ * 0.9712 -> "97.1%" in the language's number format. Values that would round
+ * to 100.0% or 0.0% without being exactly that read ">99.9%" and "<0.1%": a
+ * model that is 99.97% sure is not certain.
+ */
 export function formatPercent(lang, value) {
-  return new Intl.NumberFormat(lang, {
+  const format = new Intl.NumberFormat(lang, {
     style: "percent",
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
-  }).format(value);
+  });
+  if (value > 0.9995 && value < 1) return `>${format.format(0.999)}`;
+  if (value > 0 && value < 0.0005) return `<${format.format(0.001)}`;
+  return format.format(value);
 }

@@ -94,4 +94,11 @@ describe("otherLanguage and formatPercent", () => {
     assert.equal(formatPercent("ko", 0), "0.0%");
     assert.equal(formatPercent("en", 1), "100.0%");
   });
+
+  it("never rounds a near-certainty up to 100% or a sliver down to 0%", () => {
+    assert.equal(formatPercent("en", 0.99996), ">99.9%");
+    assert.equal(formatPercent("en", 0.9994), "99.9%");
+    assert.equal(formatPercent("ko", 0.00001), "<0.1%");
+    assert.equal(formatPercent("en", 0.0005), "0.1%");
+  });
 });
