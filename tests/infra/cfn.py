@@ -1,22 +1,23 @@
-"""Read template.yaml as CloudFormation does, and evaluate its intrinsics for given parameters.
+"""template.yaml for the tests: evaluated with realistic fake ids, or translated by SAM.
 
-The evaluator covers the functions the templates here use (Ref, GetAtt, Sub, If, Split, Select,
-Join and the condition functions); anything else raises, so a new construct cannot slip past
-the assertions unevaluated. Resources' physical ids and attributes come from FAKE_IDS/FAKE_ATTRS
-(or a readable placeholder), shaped like the real ones where a test looks into them.
+Evaluator here is tools/cfn_eval.py's with FAKE_IDS/FAKE_ATTRS, shaped like the real ids and
+attributes where a test looks into them (other resources read as "<Name>" / "<Name.Attr>").
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tools import cfn_eval
+from tools.cfn_eval import load_template
+
+__all__ = ["Evaluator", "load_template", "translated_template"]
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -52,158 +53,14 @@ PSEUDO = {
     "AWS::AccountId": ACCOUNT,
     "AWS::StackName": STACK,
     "AWS::StackId": STACK_ID,
-    "AWS::Partition": "aws",
-    "AWS::URLSuffix": "amazonaws.com",
 }
 
 
-class _NoValue:
-    def __repr__(self) -> str:
-        return "AWS::NoValue"
-
-
-NO_VALUE = _NoValue()
-
-
-class CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short-form tags (!Ref, !Sub, !GetAtt ...)."""
-
-
-def _tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"odd node for !{suffix}", node.start_mark
-        )
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    if suffix == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506
-    return data
-
-
-class Evaluator:
-    """Evaluates a template's intrinsics as CloudFormation would for one set of parameters."""
+class Evaluator(cfn_eval.Evaluator):
+    """tools.cfn_eval.Evaluator with the fake account, stack, ids and attributes above."""
 
     def __init__(self, template: dict[str, Any], parameters: dict[str, str] | None = None) -> None:
-        self.template = template
-        declared = template.get("Parameters", {})
-        unknown = set(parameters or {}) - set(declared)
-        if unknown:
-            raise KeyError(f"not parameters of the template: {sorted(unknown)}")
-        self.params = {k: str(v.get("Default", "")) for k, v in declared.items()}
-        self.params.update(parameters or {})
-        self._conditions: dict[str, bool] = {}
-
-    # -- conditions ---------------------------------------------------------------------
-    def condition(self, name: str) -> bool:
-        if name not in self._conditions:
-            self._conditions[name] = bool(self.value(self.template["Conditions"][name]))
-        return self._conditions[name]
-
-    def resources(self) -> dict[str, dict[str, Any]]:
-        """The resources CloudFormation would create, with their properties evaluated."""
-        out = {}
-        for name, resource in self.template["Resources"].items():
-            if "Condition" in resource and not self.condition(resource["Condition"]):
-                continue
-            evaluated = dict(resource)
-            evaluated["Properties"] = self.value(resource.get("Properties", {}))
-            out[name] = evaluated
-        return out
-
-    def outputs(self) -> dict[str, Any]:
-        return {k: self.value(v["Value"]) for k, v in self.template.get("Outputs", {}).items()}
-
-    # -- values -------------------------------------------------------------------------
-    def ref(self, name: str) -> Any:
-        if name == "AWS::NoValue":
-            return NO_VALUE
-        if name in PSEUDO:
-            return PSEUDO[name]
-        if name in self.params:
-            return self.params[name]
-        if name in self.template["Resources"]:
-            return FAKE_IDS.get(name, f"<{name}>")
-        raise KeyError(f"Ref to unknown {name}")
-
-    def getatt(self, resource: str, attribute: str) -> Any:
-        if resource not in self.template["Resources"]:
-            raise KeyError(f"GetAtt of unknown resource {resource}")
-        return FAKE_ATTRS.get((resource, attribute), f"<{resource}.{attribute}>")
-
-    def sub(self, text: str, variables: dict[str, Any]) -> str:
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                return str(variables[name])
-            if "." in name:
-                return str(self.getatt(*name.split(".", 1)))
-            return str(self.ref(name))
-
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
-
-    def value(self, node: Any) -> Any:
-        if isinstance(node, list):
-            items = [self.value(item) for item in node]
-            return [item for item in items if item is not NO_VALUE]
-        if not isinstance(node, dict):
-            return node
-        if len(node) == 1:
-            ((key, arg),) = node.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                return self.getatt(*arg)
-            if key == "Fn::Sub":
-                if isinstance(arg, str):
-                    return self.sub(arg, {})
-                text, variables = arg
-                return self.sub(text, {k: self.value(v) for k, v in variables.items()})
-            if key == "Fn::If":
-                name, when_true, when_false = arg
-                return self.value(when_true if self.condition(name) else when_false)
-            if key == "Fn::Split":
-                delimiter, source = arg
-                return str(self.value(source)).split(delimiter)
-            if key == "Fn::Select":
-                index, items = arg
-                return self.value(items)[int(self.value(index))]
-            if key == "Fn::Join":
-                delimiter, items = arg
-                return delimiter.join(str(v) for v in self.value(items))
-            if key == "Fn::Equals":
-                left, right = (self.value(v) for v in arg)
-                return str(left) == str(right)
-            if key == "Fn::Not":
-                return not self.value(arg[0])
-            if key == "Fn::And":
-                return all(self.value(v) for v in arg)
-            if key == "Fn::Or":
-                return any(self.value(v) for v in arg)
-            if key == "Condition":
-                return self.condition(arg)
-            if key.startswith("Fn::"):
-                raise NotImplementedError(f"{key} is not evaluated here: extend tests/infra/cfn.py")
-        evaluated = {k: self.value(v) for k, v in node.items()}
-        return {k: v for k, v in evaluated.items() if v is not NO_VALUE}
+        super().__init__(template, parameters, pseudo=PSEUDO, ids=FAKE_IDS, attrs=FAKE_ATTRS)
 
 
 def translated_template(parameters: dict[str, str] | None = None) -> dict[str, Any]:
