@@ -256,7 +256,7 @@ def _reflect(point: Point, about: Point) -> Point:
 
 def _centripetal(p0: Point, p1: Point, p2: Point, p3: Point, u: float) -> Point:
     def knot(t: float, a: Point, b: Point) -> float:
-        return t + max(math.dist(a, b), 1e-6) ** 0.5
+        return t + math.sqrt(max(math.dist(a, b), 1e-6))
 
     t0 = 0.0
     t1 = knot(t0, p0, p1)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from PIL import Image
-from playwright.sync_api import Page, Request
+from playwright.sync_api import FloatRect, Page, Request
 from tests.frontend.handwriting import Point, Sample, polylines
 
 Strokes = Sequence[Sequence[Point]]
@@ -16,13 +16,13 @@ Strokes = Sequence[Sequence[Point]]
 OpenPage = Callable[..., Page]
 
 
-def canvas_box(page: Page) -> dict[str, float]:
+def canvas_box(page: Page) -> FloatRect:
     box = page.get_by_test_id("canvas").bounding_box()
     assert box is not None, "the canvas is not on screen"
     return box
 
 
-def _screen(box: dict[str, float], point: Point) -> tuple[float, float]:
+def _screen(box: FloatRect, point: Point) -> tuple[float, float]:
     """A point of the unit box -> CSS pixels on the page, wherever the canvas is."""
     return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 from tests.frontend.handwriting import SAMPLES
 from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
 
@@ -15,7 +15,7 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-def box(page: Page, testid: str) -> dict[str, float]:
+def box(page: Page, testid: str) -> FloatRect:
     found = page.get_by_test_id(testid).bounding_box()
     assert found is not None, testid
     return found
