@@ -1,0 +1,229 @@
+"""The function's performance figures (a script that prints them; not a timed test).
+
+    make benchmark      (= PYTHONPATH=function:. .venv/bin/python bench/benchmark_function.py)
+
+1. Cold start: a fresh Python process -> the first successful ``handler(event, context)``
+   prediction through Mangum, median of 5 (the .pyc files exist, as the image's
+   ``compileall`` step makes them).
+2. Warm: ``handler(event, context)`` in process over >= 500 different canvas PNGs
+   (HTTP API v2 events, JSON data-URL bodies as the page sends), p50/p99, and the
+   median of each stage (decode, preprocess, model, serialisation) from the function's
+   own per-request log line; "overhead" is the rest (Mangum, routing, middleware).
+3. ``python -X importtime`` of the handler: the top 10 imports, cumulative and self.
+4. Sequential requests per second over loopback HTTP to ``python -m tools.serve``
+   (what ``make run`` starts), one keep-alive connection; bounded in count and time.
+
+Timing on a shared machine is noisy: the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import compileall
+import contextlib
+import http.client
+import io
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
+
+from tools.canvas import canvas_png  # noqa: E402
+
+EVENT = ROOT / "events" / "http-v2-predict-json.json"
+COLD_RUNS = 5
+WARM_REQUESTS = 500
+HTTP_REQUESTS = 1000
+HTTP_TIME_LIMIT = 30.0  # seconds: the loop stops at whichever bound comes first
+ENV = {**os.environ, "PYTHONPATH": f"{ROOT / 'function'}:{ROOT}"}
+
+_COLD_CHILD = """
+import json, sys, time
+from digits.handler import handler
+class Context: aws_request_id = "cold-start"
+event = json.load(open(sys.argv[1]))
+answer = handler(event, Context())
+assert answer["statusCode"] == 200, answer
+sys.stderr.write(f"READY {time.time()}\\n")
+sys.stderr.flush()
+"""
+
+
+class Context:
+    aws_request_id = "benchmark"
+
+
+def canvas_bodies(count: int) -> list[bytes]:
+    """JSON bodies of different drawings: every digit, many hands."""
+    bodies = []
+    for index in range(count):
+        png = canvas_png(index % 10, variant=index // 10 + 1)
+        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        bodies.append(json.dumps({"image": url}).encode())
+    return bodies
+
+
+def cold_start() -> list[float]:
+    """Seconds from spawning a process to its first successful prediction."""
+    times = []
+    for _ in range(COLD_RUNS):
+        started = time.time()
+        child = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", _COLD_CHILD, str(EVENT)],
+            env=ENV, capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        ready = next(line for line in child.stderr.splitlines() if line.startswith("READY"))
+        times.append(float(ready.split()[1]) - started)
+    return times
+
+
+def warm(bodies: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
+    from digits.handler import handler
+
+    template = json.loads(EVENT.read_text())
+    events = [{**template, "body": body.decode(), "isBase64Encoded": False} for body in bodies]
+    for event in events[:20]:  # warm-up: first-call costs are the cold start's, not these
+        handler(event, Context())
+    latencies = []
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        for event in events:
+            started = time.perf_counter()
+            answer = handler(event, Context())
+            latencies.append((time.perf_counter() - started) * 1000)
+            if answer["statusCode"] != 200:
+                raise RuntimeError(f"handler answered {answer['statusCode']}")
+    stages: dict[str, list[float]] = {}
+    for line in log.getvalue().splitlines():
+        record = json.loads(line)
+        if record.get("message") == "request":
+            for stage, value in record["stages_ms"].items():
+                stages.setdefault(stage, []).append(value)
+    return latencies, stages
+
+
+def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(cumulative, self) microseconds of the handler's imports, top 10 each."""
+    child = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import digits.handler"],
+        env=ENV, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    cumulative, own = [], []
+    for line in child.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line[13:]:
+            continue
+        fields = line[12:].split("|")
+        if not fields[0].strip().isdigit():
+            continue
+        name = fields[2].rstrip()
+        depth = (len(name) - len(name.lstrip())) // 2
+        if depth <= 1:
+            cumulative.append((int(fields[1]), name.strip()))
+        own.append((int(fields[0]), name.strip()))
+    return sorted(cumulative, reverse=True)[:10], sorted(own, reverse=True)[:10]
+
+
+def requests_per_second(bodies: list[bytes]) -> tuple[float, float, int]:
+    """(req/s, median ms, count) for sequential POST /predict to tools.serve on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tools.serve"],
+        env={**ENV, "PORT": str(port)}, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        connection = _connect(port)
+        headers = {"Content-Type": "application/json"}
+        for body in bodies[:20]:
+            _post(connection, body, headers)
+        latencies: list[float] = []
+        started = time.perf_counter()
+        while len(latencies) < HTTP_REQUESTS and time.perf_counter() - started < HTTP_TIME_LIMIT:
+            body = bodies[len(latencies) % len(bodies)]
+            sent = time.perf_counter()
+            _post(connection, body, headers)
+            latencies.append((time.perf_counter() - sent) * 1000)
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return len(latencies) / elapsed, statistics.median(latencies), len(latencies)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _connect(port: int) -> http.client.HTTPConnection:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/health")
+            if connection.getresponse().read() and True:
+                return connection
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("tools.serve did not start")
+
+
+def _post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> None:
+    connection.request("POST", "/predict", body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"/predict answered {response.status}")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    # As the image's `RUN python -m compileall` does: cold starts read bytecode.
+    compileall.compile_dir(ROOT / "function" / "digits", quiet=1)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(f"python {sys.version.split()[0]}; model {_model_version()}")
+
+    cold = cold_start()
+    print(f"\ncold start (process spawn -> first prediction), {COLD_RUNS} runs:")
+    print(
+        f"  median {statistics.median(cold):.3f} s   (runs: {', '.join(f'{t:.3f}' for t in cold)})"
+    )
+
+    bodies = canvas_bodies(WARM_REQUESTS)
+    latencies, stages = warm(bodies)
+    print(f"\nwarm handler(event, context), {len(latencies)} canvas PNGs (v2 events, JSON bodies):")
+    print(f"  p50 {percentile(latencies, 0.5):.2f} ms   p99 {percentile(latencies, 0.99):.2f} ms")
+    medians = {stage: statistics.median(values) for stage, values in stages.items()}
+    for stage, value in medians.items():
+        print(f"  {stage:<11} {value:6.3f} ms (median)")
+    overhead = percentile(latencies, 0.5) - sum(medians.values())
+    print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
+
+    cumulative, own = import_times()
+    print("\npython -X importtime -c 'import digits.handler' (top 10, ms):")
+    print("  cumulative (top-level and their direct imports) | self")
+    for (cum_us, cum_name), (own_us, own_name) in zip(cumulative, own, strict=True):
+        print(f"  {cum_us / 1000:7.1f}  {cum_name:<38} | {own_us / 1000:6.1f}  {own_name}")
+
+    rate, median_ms, count = requests_per_second(bodies)
+    print(f"\nsequential HTTP to tools.serve on 127.0.0.1 (keep-alive), {count} requests:")
+    print(f"  {rate:.0f} req/s   median {median_ms:.2f} ms per request")
+
+
+def _model_version() -> Any:
+    metadata = json.loads((ROOT / "models" / "digit_model_28.json").read_text())
+    return metadata.get("version")
+
+
+if __name__ == "__main__":
+    main()
