@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# make lambda-local listens on 3000 (as `sam local start-api`) unless PORT= is given.
+LAMBDA_PORT := $(if $(filter file,$(origin PORT)),3000,$(PORT))
 STAMP := $(VENV)/.installed
 # SAM CLI pins its own dependency versions, so it lives in a venv of its own.
 SAM_VENV := $(VENV)/sam
@@ -17,11 +19,13 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps
+.PHONY: lambda-local help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
 	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make lambda-local  the function under the Lambda emulator behind SAM's local API Gateway,"
+	@echo "                   and the page, at http://127.0.0.1:3000 (PORT= to change; no Docker)"
 	@echo "make benchmark  the function's cold start, warm latency and req/s (README)"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
 	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
@@ -84,6 +88,11 @@ test: lint typecheck sam infra-lint test-js browser-deps
 # The page and the API on one origin, with the shipped model (tools/serve.py).
 run: venv
 	PORT=$(PORT) $(PY) -m tools.serve
+
+# The deployed shape without Docker (tools/lambda_local.py): the function staged as the image,
+# under the Runtime Interface Emulator, behind SAM CLI's local API Gateway, page on one origin.
+lambda-local: venv sam
+	$(PY) -m tools.lambda_local --port $(LAMBDA_PORT)
 
 # Cold start, warm latency by stage, import times and req/s of the function (README).
 benchmark: venv
