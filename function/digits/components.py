@@ -50,11 +50,35 @@ class Box:
 
 @dataclass(frozen=True)
 class Component:
-    """One connected blob of ink: its box, its pixels within the box, their count."""
+    """A blob of ink: its box, its pixels within the box, their count.
+
+    Segmentation joins and cuts these, so a component there may hold several
+    connected pieces (a 5 and its flag) or part of one (half of two touching digits).
+    """
 
     box: Box
     mask: BoolImage  # shape (box.height, box.width)
     area: int
+
+    def merged(self, other: Component) -> Component:
+        box = self.box.union(other.box)
+        mask = np.zeros((box.height, box.width), dtype=np.bool_)
+        for part in (self, other):
+            top, left = part.box.top - box.top, part.box.left - box.left
+            mask[top : top + part.box.height, left : left + part.box.width] |= part.mask
+        return Component(box, mask, self.area + other.area)
+
+    def part(self, mask: BoolImage) -> Component | None:
+        """The pixels of a sub-mask (same shape as `mask`) tightly boxed, None if empty."""
+        rows = np.flatnonzero(mask.any(axis=1))
+        cols = np.flatnonzero(mask.any(axis=0))
+        if rows.size == 0:
+            return None
+        top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        origin = self.box
+        box = Box(origin.left + left, origin.top + top, origin.left + right, origin.top + bottom)
+        inside = mask[top:bottom, left:right]
+        return Component(box, inside, int(inside.sum()))
 
 
 @dataclass(frozen=True)

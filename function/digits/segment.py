@@ -1,0 +1,310 @@
+"""A canvas with several digits -> one piece of ink per digit, left to right.
+
+The ink's connected components are the starting point; then
+1. pieces too short to be a digit by themselves (a 5's detached flag, a 7's bar or
+   the second stroke of a 4, a 1's serif, the dot of an i-like 1) join the nearest
+   piece they sit beside or above;
+2. pieces whose horizontal extents mostly overlap are one digit drawn in two
+   strokes and are merged;
+3. a piece too wide for one digit (touching digits) is cut along the path from top
+   to bottom that crosses the least ink, when the cut is clearly better: the
+   shape says so, or, given a scorer (the model's confidence), both halves read
+   more confidently than the whole;
+4. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
+Sizes are relative to the height of the digits on the canvas, so the rules hold for
+small and large handwriting alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from digits.components import Box, Component, label
+from digits.cuts import Cut, find_cuts, stroke_width
+from digits.model import DigitModel
+from digits.preprocess import INK_THRESHOLD, MIN_EXTENT, FloatImage, fit_and_centre
+
+# Scores crops of ink (as Piece.crop) by how much each looks like one digit, in [0, 1].
+Scorer = Callable[[Sequence[FloatImage]], Sequence[float]]
+
+# A piece shorter than this fraction of the digits' height is part of a digit.
+PARTIAL = 0.6
+# ...and joins a neighbour no farther than this (in digit heights) to the side,
+ATTACH_GAP = 0.3
+# ...or, sitting above or below it, no farther than this.
+ATTACH_VGAP = 0.35
+# A taller piece's neighbour that is shorter than HANG times its height, starts no
+# more than HANG_TOP above its top and ends HANG_FOOT above its foot (in digit
+# heights), at most HANG_GAP beside it, is a stroke of the same digit.
+HANG = 0.8
+HANG_TOP = 0.15
+HANG_FOOT = 0.25
+HANG_GAP = 0.15
+# Parts shorter than this (flags, bars, dots) join without asking a scorer.
+SMALL_PART = 0.35
+# Two neighbours at most OVERLAP_GAP apart (negative: overlapping columns) that share
+# SHARED_ROWS of the shorter one's rows are joined if a scorer reads them joined
+# at least JOIN_MARGIN more surely than either alone (a 4 or 9 broken in two).
+OVERLAP_GAP = 0.05
+SHARED_ROWS = 0.5
+JOIN_MARGIN = 0.0
+# Two pieces are one digit when the narrower lies this much within the other's columns
+# and they share at most STACKED_ROWS of the shorter one's rows.
+NESTED = 0.75
+STACKED_ROWS = 0.25
+# Wider than this (in digit heights), a piece may be touching digits: try a cut.
+SPLIT_TRY = 0.55
+# Wider than this, it is two digits whatever a scorer says.
+SPLIT_SURE = 1.3
+# Without a scorer, a narrower piece is cut only this wide and where a cut crosses at
+# most this many stroke widths of ink (digits touching at one point).
+SPLIT_THIN = 0.9
+THIN_CUT = 0.5
+# With a scorer, a narrower piece is cut where the cut crosses at most this many
+# stroke widths and both halves score this much better than the whole.
+MAX_CUT = 1.0
+SPLIT_MARGIN = 0.0
+MAX_DEPTH = 4  # cuts within cuts: at most this many digits from one blob, doubling
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One digit's ink: its box in canvas pixels and the ink inside (others' masked out)."""
+
+    box: Box
+    crop: FloatImage  # shape (box.height, box.width), ink = 1
+
+    @property
+    def centre_x(self) -> float:
+        return (self.box.left + self.box.right) / 2
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    """What the model read in one piece, and where the piece is."""
+
+    digit: int
+    confidence: float
+    probabilities: tuple[float, ...]
+    box: Box
+
+
+def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
+    """The digits on an ink map (preprocess.ink_map), left to right; [] if none."""
+    blobs = label(ink > INK_THRESHOLD)
+    speck = MIN_EXTENT * ink.shape[0]
+    height = _digit_height(blobs, speck)
+    if height == 0:
+        return []
+    canvas = _Canvas(ink, height, scorer)
+    blobs = _merge(blobs, canvas, _part_of, _unless_it_reads_worse)
+    blobs = _merge(blobs, canvas, _stacked, _unless_it_reads_worse)
+    blobs = _merge(blobs, canvas, _overlapping, _if_it_reads_better)
+    blobs = [part for blob in blobs for part in _split(blob, canvas)]
+    pieces = [_piece(blob, ink) for blob in blobs if max(blob.box.width, blob.box.height) >= speck]
+    return sorted(pieces, key=lambda piece: piece.centre_x)
+
+
+def read_number(ink: FloatImage, model: DigitModel) -> list[DigitReading]:
+    """Segment the ink and read each piece with the model, left to right."""
+    pieces = segment(ink, model_scorer(model))
+    if not pieces:
+        return []
+    probabilities = _predict(model, [piece.crop for piece in pieces])
+    readings = []
+    for piece, row in zip(pieces, probabilities, strict=True):
+        digit = int(row.argmax())
+        readings.append(
+            DigitReading(digit, float(row[digit]), tuple(float(p) for p in row), piece.box)
+        )
+    return readings
+
+
+def model_scorer(model: DigitModel) -> Scorer:
+    """The model's top probability for each crop: how surely it reads as one digit."""
+
+    def score(crops: Sequence[FloatImage]) -> Sequence[float]:
+        if not crops:
+            return []
+        return [float(p) for p in _predict(model, list(crops)).max(axis=1)]
+
+    return score
+
+
+def _predict(model: DigitModel, crops: list[FloatImage]) -> npt.NDArray[np.float32]:
+    pixels = np.stack([fit_and_centre(crop).reshape(-1) for crop in crops])
+    return model.predict_proba(pixels)
+
+
+def _piece(blob: Component, ink: FloatImage) -> Piece:
+    # The blob's pixels plus a one-pixel rim: antialiased edges below the threshold
+    # belong to the stroke, as they do for single-digit preprocessing.
+    rim = blob.mask.copy()
+    rim[1:] |= blob.mask[:-1]
+    rim[:-1] |= blob.mask[1:]
+    rim[:, 1:] |= rim[:, :-1].copy()
+    rim[:, :-1] |= rim[:, 1:].copy()
+    crop = np.where(rim, ink[blob.box.slices], np.float32(0.0)).astype(np.float32)
+    return Piece(blob.box, crop)
+
+
+def _digit_height(blobs: list[Component], speck: float) -> float:
+    """The typical height of the digits: the median of the tall blobs' heights."""
+    heights = [b.box.height for b in blobs if max(b.box.width, b.box.height) >= speck]
+    if not heights:
+        return 0.0
+    tall = [h for h in heights if h >= 0.5 * max(heights)]
+    return float(np.median(tall))
+
+
+def _horizontal_gap(a: Box, b: Box) -> int:
+    """Pixels between the boxes' columns; negative when their extents overlap."""
+    return max(a.left, b.left) - min(a.right, b.right)
+
+
+def _vertical_gap(a: Box, b: Box) -> int:
+    return max(a.top, b.top) - min(a.bottom, b.bottom)
+
+
+def _merge(
+    blobs: list[Component],
+    canvas: _Canvas,
+    nearness: Callable[[Box, Box, float], float | None],
+    accept: Callable[[Component, Component, Component, _Canvas], bool],
+) -> list[Component]:
+    """Join pairs the `nearness` rule pairs up (nearest first) if `accept` agrees."""
+    blobs = list(blobs)
+    while True:
+        candidates = sorted(
+            (distance, i, j)
+            for i, a in enumerate(blobs)
+            for j, b in enumerate(blobs)
+            if i != j and (distance := nearness(a.box, b.box, canvas.height)) is not None
+        )
+        for _, i, j in candidates:
+            joined = blobs[i].merged(blobs[j])
+            if accept(blobs[i], blobs[j], joined, canvas):
+                blobs = [b for k, b in enumerate(blobs) if k not in (i, j)] + [joined]
+                break
+        else:
+            return blobs
+
+
+def _part_of(part: Box, other: Box, height: float) -> float | None:
+    """How near `part` is to `other` if it looks like a stroke of the same digit, else None."""
+    gap = _horizontal_gap(part, other)
+    vgap = _vertical_gap(part, other)
+    if part.height >= other.height:
+        return None
+    # Overlap counts as closeness: the more shared columns, the nearer.
+    distance = max(gap, 0) + max(vgap, 0) - max(-gap, 0) / max(part.width, 1)
+    short = part.height < PARTIAL * height
+    if short and gap <= ATTACH_GAP * height and vgap <= ATTACH_VGAP * height:
+        if gap > 0 and vgap > 0:
+            return None  # off a corner: flags and bars sit beside or above, not diagonally
+        return distance
+    # The first stroke of a two-stroke 4 (or a 5's body without its flag, ...): shorter
+    # than its neighbour, hanging from the same top line and ending well above its foot.
+    hanging = (
+        part.height < HANG * other.height
+        and part.top >= other.top - HANG_TOP * height
+        and part.bottom <= other.bottom - HANG_FOOT * height
+        and gap <= HANG_GAP * height
+    )
+    return distance if hanging else None
+
+
+def _stacked(a: Box, b: Box, height: float) -> float | None:
+    """Pieces one above the other in the same columns are strokes of one digit."""
+    if a.left > b.left:
+        return None  # each pair once
+    # Side by side digits can share columns too (a 7's bar over a 1), but then they
+    # share rows as well.
+    columns = -_horizontal_gap(a, b) >= NESTED * min(a.width, b.width)
+    rows = -_vertical_gap(a, b) <= STACKED_ROWS * min(a.height, b.height)
+    return float(_vertical_gap(a, b)) if columns and rows else None
+
+
+def _overlapping(a: Box, b: Box, height: float) -> float | None:
+    """Neighbours whose columns overlap (or nearly): one digit, or two drawn close."""
+    if a.left > b.left:
+        return None
+    gap = _horizontal_gap(a, b)
+    shared_rows = -_vertical_gap(a, b) >= SHARED_ROWS * min(a.height, b.height)
+    return float(gap) if gap <= OVERLAP_GAP * height and shared_rows else None
+
+
+def _unless_it_reads_worse(
+    part: Component, other: Component, joined: Component, canvas: _Canvas
+) -> bool:
+    """A scorer's veto: a big part stays apart if joined it reads worse than both alone."""
+    if canvas.scorer is None or part.box.height < SMALL_PART * canvas.height:
+        return True
+    whole, alone_a, alone_b = canvas.scorer([_crop(b, canvas) for b in (joined, part, other)])
+    return whole >= min(alone_a, alone_b)
+
+
+def _if_it_reads_better(a: Component, b: Component, joined: Component, canvas: _Canvas) -> bool:
+    """Only a scorer joins two digit-sized pieces: if joined they read surer than either."""
+    if canvas.scorer is None:
+        return False
+    whole, alone_a, alone_b = canvas.scorer([_crop(x, canvas) for x in (joined, a, b)])
+    return whole >= max(alone_a, alone_b) + JOIN_MARGIN
+
+
+def _crop(blob: Component, canvas: _Canvas) -> FloatImage:
+    return _piece(blob, canvas.ink).crop
+
+
+class _Canvas:
+    """What the split rules know about the whole canvas."""
+
+    def __init__(self, ink: FloatImage, height: float, scorer: Scorer | None) -> None:
+        self.ink = ink
+        self.height = height  # of the digits, in pixels
+        self.scorer = scorer
+
+    @cached_property
+    def stroke(self) -> float:
+        """Typical stroke width in pixels; measured only if a cut is considered."""
+        return stroke_width(self.ink > INK_THRESHOLD)
+
+
+def _split(blob: Component, canvas: _Canvas, depth: int = MAX_DEPTH) -> list[Component]:
+    """Cut touching digits apart where a cut is clearly better than none."""
+    width = blob.box.width / canvas.height  # in digit heights
+    narrowest = SPLIT_TRY if canvas.scorer is not None else SPLIT_THIN
+    if depth == 0 or width < narrowest:
+        return [blob]
+    cuts = find_cuts(blob, canvas.height)
+    chosen = _choose_cut(blob, cuts, canvas) if cuts else None
+    if chosen is None:
+        return [blob]
+    return [*_split(chosen.left, canvas, depth - 1), *_split(chosen.right, canvas, depth - 1)]
+
+
+def _choose_cut(blob: Component, cuts: list[Cut], canvas: _Canvas) -> Cut | None:
+    """The cut to make, if any: the shape and, given one, the scorer decide."""
+    width = blob.box.width / canvas.height
+    crossing = [cut.crossed / max(canvas.stroke, 1.0) for cut in cuts]
+    cheapest = int(np.argmin(crossing))
+    sure = width >= SPLIT_SURE
+    if not sure and width >= SPLIT_THIN and crossing[cheapest] <= THIN_CUT:
+        return cuts[cheapest]  # two digits touching at a point
+    if canvas.scorer is None:
+        return cuts[cheapest] if sure else None
+    plausible = [cut for cut, ink in zip(cuts, crossing, strict=True) if sure or ink <= MAX_CUT]
+    if not plausible:
+        return None
+    crops = [_crop(part, canvas) for cut in plausible for part in (cut.left, cut.right)]
+    scores = canvas.scorer([_crop(blob, canvas), *crops])
+    pairs = [min(scores[1 + 2 * k], scores[2 + 2 * k]) for k in range(len(plausible))]
+    best = int(np.argmax(pairs))
+    if sure or pairs[best] >= scores[0] + SPLIT_MARGIN:
+        return plausible[best]
+    return None

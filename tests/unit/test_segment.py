@@ -1,0 +1,185 @@
+"""Segmenting a canvas into digits: merge rules, cuts, specks, and reading each piece.
+
+Canvases are drawn with PIL like the page draws them: a round 25 px brush, black
+on white, 560x280. Digit shapes live in a 130x200 cell whose top is y = 40.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digits.model import load_model
+from digits.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
+from digits.segment import Piece, read_number, segment
+
+Stroke = list[tuple[float, float]]
+BRUSH = 25
+MODEL = Path(__file__).resolve().parents[2] / "models" / "digit_model_28.joblib"
+
+ONE = [[(60, 40), (60, 240)]]
+SEVEN = [[(10, 45), (110, 45), (50, 240)]]
+ZERO = [[(60, 40), (20, 80), (15, 160), (45, 235), (85, 235), (110, 160), (100, 70), (60, 40)]]
+# Multi-stroke digits whose strokes do not touch.
+FIVE_WITH_FLAG = [
+    [(25, 45), (20, 130), (60, 115), (100, 150), (100, 200), (60, 240), (15, 220)],
+    [(60, 40), (115, 35)],
+]
+FOUR_TWO_STROKES = [[(40, 40), (15, 150), (72, 150)], [(105, 40), (105, 240)]]
+SEVEN_TWO_STROKES = [[(10, 45), (85, 45)], [(125, 45), (60, 240)]]
+SEVEN_CROSSED_BAR = [[(10, 45), (110, 45), (50, 240)], [(40, 150), (65, 150)]]
+ONE_WITH_FLAG = [[(22, 95), (42, 55)], [(68, 40), (68, 240)]]
+DOTTED_ONE = [[(60, 100), (60, 240)], [(60, 50)]]
+EIGHT_TWO_LOOPS = [
+    [(60, 40), (25, 70), (60, 120), (95, 70), (60, 40)],
+    [(60, 150), (20, 195), (60, 240), (100, 195), (60, 150)],
+]
+
+
+def draw(
+    *digits: tuple[Sequence[Stroke], float], size: tuple[int, int] = (560, 280)
+) -> Image.Image:
+    """Digits (strokes, left offset) drawn with a round brush on a white RGBA canvas."""
+    image = Image.new("RGBA", size, (255, 255, 255, 255))
+    pen = ImageDraw.Draw(image)
+    radius = BRUSH / 2
+    for strokes, left in digits:
+        for stroke in strokes:
+            points = [(x + left, y) for x, y in stroke]
+            if len(points) > 1:
+                pen.line(points, fill=(0, 0, 0, 255), width=BRUSH, joint="curve")
+            for x, y in points:  # round caps, as the page's brush has
+                pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill="black")
+    return image
+
+
+def pieces_of(*digits: tuple[Sequence[Stroke], float]) -> list[Piece]:
+    return segment(ink_map(draw(*digits)))
+
+
+def columns(pieces: list[Piece]) -> list[tuple[int, int]]:
+    return [(p.box.left, p.box.right) for p in pieces]
+
+
+def test_separate_digits_come_left_to_right_with_their_boxes() -> None:
+    pieces = pieces_of((ZERO, 380), (ONE, 20), (SEVEN, 180))
+    # Each box is the drawn extent plus the brush's radius (round caps), within a pixel.
+    assert len(pieces) == 3
+    expected = [(80 - 12.5, 80 + 12.5), (190 - 12.5, 290 + 12.5), (395 - 12.5, 490 + 12.5)]
+    for (left, right), (want_left, want_right) in zip(columns(pieces), expected, strict=True):
+        assert abs(left - want_left) <= 1.5 and abs(right - want_right) <= 1.5
+    for piece in pieces:
+        assert piece.crop.shape == (piece.box.height, piece.box.width)
+        assert piece.crop.dtype == np.float32 and piece.crop.max() == pytest.approx(1.0)
+
+
+def test_each_crop_holds_only_its_own_ink() -> None:
+    # The 7's bar reaches over the 1's columns; neither crop may show the other's ink.
+    seven = [[(10, 45), (150, 45)], [(110, 45), (50, 240)]]
+    short_one = [[(0, 85), (0, 240)]]
+    image = draw((seven, 40), (short_one, 205))
+    ink = ink_map(image)
+    pieces = segment(ink)
+    assert len(pieces) == 2
+    assert pieces[0].box.right > pieces[1].box.left  # the extents do overlap
+    assert sum(float(p.crop.sum()) for p in pieces) == pytest.approx(float(ink.sum()), rel=1e-4)
+    field = fit_and_centre(pieces[1].crop)
+    assert field.shape == (SIZE, SIZE)
+
+
+@pytest.mark.parametrize(
+    ("name", "strokes"),
+    [
+        ("5 with a detached flag", FIVE_WITH_FLAG),
+        ("4 in two strokes", FOUR_TWO_STROKES),
+        ("7 in two strokes", SEVEN_TWO_STROKES),
+        ("7 with a crossing bar", SEVEN_CROSSED_BAR),
+        ("1 with a detached flag", ONE_WITH_FLAG),
+        ("i-like 1 with its dot", DOTTED_ONE),
+        ("8 drawn as two loops", EIGHT_TWO_LOOPS),
+    ],
+)
+def test_strokes_of_one_digit_make_one_piece(name: str, strokes: list[Stroke]) -> None:
+    drawn = draw((strokes, 200))
+    assert len(segment(ink_map(drawn))) == 1, name
+    # Between other digits too, and whichever side they are on.
+    pieces = segment(ink_map(draw((ZERO, 30), (strokes, 200), (ONE, 380))))
+    assert len(pieces) == 3, name
+    middle = pieces[1].box
+    assert middle.left >= 200 - BRUSH and middle.right <= 200 + 130 + BRUSH, name
+
+
+def test_the_parts_of_a_two_stroke_digit_are_all_in_its_piece() -> None:
+    ink = ink_map(draw((FIVE_WITH_FLAG, 100)))
+    (piece,) = segment(ink)
+    assert float(piece.crop.sum()) == pytest.approx(float(ink.sum()), rel=1e-4)
+    assert piece.box.top <= 35 - 12 and piece.box.right >= 100 + 115 + 12  # the flag's end
+
+
+def test_digits_touching_at_one_point_are_cut_apart() -> None:
+    # Two 0s whose sides touch: one blob of ink, wider than a digit, with a thin waist.
+    pieces = pieces_of((ZERO, 150), (ZERO, 270))
+    assert len(pieces) == 2
+    (left_a, right_a), (left_b, right_b) = columns(pieces)
+    assert abs(left_a - (165 - 12.5)) <= 2 and abs(right_b - (380 + 12.5)) <= 2
+    # The cut runs where they touch (x = 272.5), not through a 0.
+    assert abs(right_a - 272.5) <= 6 and abs(left_b - 272.5) <= 6
+
+
+def test_a_blob_as_wide_as_two_digits_is_cut_even_where_strokes_overlap() -> None:
+    # Wide 0s overlapping along their sides: no thin waist, but far too wide for one.
+    wide_zero = [[(x * 1.4, y) for x, y in ZERO[0]]]
+    pieces = pieces_of((wide_zero, 80), (wide_zero, 80 + 150))
+    assert len(pieces) == 2
+    assert pieces[0].box.width > 100 and pieces[1].box.width > 100
+
+
+def test_three_touching_digits_are_cut_into_three() -> None:
+    pieces = pieces_of((ZERO, 60), (ZERO, 180), (ZERO, 300))
+    assert len(pieces) == 3
+    assert [round(p.centre_x, -1) for p in pieces] == [120, 240, 360]
+
+
+def test_a_scorer_decides_a_cut_the_shape_alone_does_not() -> None:
+    # The 7's bar touching the top of a 1: one blob, narrower than two digits.
+    ink = ink_map(draw((ONE, 160), (SEVEN, 230)))
+    assert len(segment(ink)) == 1
+    halves_read_well = segment(ink, scorer=lambda crops: [0.3] + [0.99] * (len(crops) - 1))
+    assert len(halves_read_well) == 2
+    one, seven = halves_read_well
+    assert one.box.right <= 240 and seven.box.left >= 225
+    whole_reads_well = segment(ink, scorer=lambda crops: [0.99] + [0.3] * (len(crops) - 1))
+    assert len(whole_reads_well) == 1
+
+
+def test_specks_are_dropped_but_small_digits_are_kept() -> None:
+    speck = [[(0, 0)]]  # one dab of the brush, 25 px: below MIN_EXTENT of 280
+    assert MIN_EXTENT * 280 > 25
+    pieces = pieces_of((ONE, 60), (speck, 400))
+    assert len(pieces) == 1
+    assert segment(ink_map(draw((speck, 300)))) == []
+    small_zero = [[(x * 0.3, 150 + y * 0.3) for x, y in ZERO[0]]]  # 60 px tall with the brush
+    assert len(pieces_of((ONE, 60), (small_zero, 300))) == 2
+
+
+def test_blank_ink_gives_no_pieces() -> None:
+    assert segment(np.zeros((280, 560), dtype=np.float32)) == []
+
+
+def test_read_number_reads_each_piece_with_the_model() -> None:
+    model = load_model(MODEL)
+    ink = ink_map(draw((ONE, 20), (SEVEN, 180), (ZERO, 380)))
+    readings = read_number(ink, model)
+    assert [r.digit for r in readings] == [1, 7, 0]
+    pieces = segment(ink)
+    for reading, piece in zip(readings, pieces, strict=True):
+        assert reading.box == piece.box
+        assert len(reading.probabilities) == 10
+        assert sum(reading.probabilities) == pytest.approx(1.0, abs=1e-4)
+        assert reading.confidence == max(reading.probabilities)
+        assert reading.confidence == reading.probabilities[reading.digit]
+    assert read_number(np.zeros((280, 560), dtype=np.float32), model) == []
