@@ -9,6 +9,7 @@ code only; exception text from libraries never reaches a client.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +28,7 @@ from digits.middleware import RequestMiddleware
 from digits.observability import RequestLog, configure_logging
 from digits.predictor import load_predictor
 from digits.routes import image_limits, router
+from digits.schemas import openapi_components
 from digits.settings import Settings, get_settings
 
 logger = logging.getLogger("digits.app")
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limits = image_limits(settings)
     app.state.predictor = load_predictor(settings)
     app.include_router(router)
+    _add_schemas_to_openapi(app)
     for kind in (DigitError, RequestValidationError, HTTPException):
         app.add_exception_handler(kind, handle_error)
     if settings.cors_origins:
@@ -112,6 +115,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         internal_error=lambda request_id: error_response(request_id, RuntimeError()),
     )
     return app
+
+
+def _add_schemas_to_openapi(app: FastAPI) -> None:
+    """The routes name their schemas by reference; add the schemas when the spec is made."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(openapi_components())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _schema_message(error: RequestValidationError) -> str:

@@ -4,6 +4,10 @@
 cost about as much as the work, and Lambda sends one request at a time anyway.
 It reads the body itself (not as a FastAPI parameter) because one route takes
 both JSON and raw image bodies, and so the body limit holds while reading.
+
+The routes return Responses and name their schemas by reference only (schemas.py
+adds them to /openapi.json when it is asked for): a ``response_model`` would make
+FastAPI import pydantic.v1 at startup, 40 ms of the cold start here.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from digits.decode import MEDIA_TYPES, ImageLimits, bytes_from_data_url, open_image
@@ -20,7 +25,7 @@ from digits.errors import ImageTooLarge, UnsupportedMediaType
 from digits.predictor import Predictor
 from digits.preprocess import preprocess
 from digits.preview import preview_data_url
-from digits.schemas import ErrorResponse, HealthResponse, PredictRequest, PredictResponse
+from digits.schemas import HealthResponse, PredictRequest, PredictResponse, reference
 from digits.settings import Settings
 
 router = APIRouter()
@@ -31,7 +36,7 @@ PREDICT_OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            JSON_TYPE: {"schema": PredictRequest.model_json_schema()},
+            JSON_TYPE: {"schema": reference("PredictRequest")},
             "image/png": IMAGE_BODY,
             "image/jpeg": IMAGE_BODY,
             "image/webp": IMAGE_BODY,
@@ -40,11 +45,16 @@ PREDICT_OPENAPI: dict[str, Any] = {
 }
 
 
+def _answer(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON_TYPE: {"schema": reference(schema)}}}
+
+
 def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
+    return _answer("ErrorResponse", description)
 
 
 PREDICT_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: _answer("PredictResponse", "The digit, all ten probabilities and the 28x28 preview"),
     400: _error("invalid_image: not a data URL, bad base64, not a PNG/JPEG/WebP, under 8x8"),
     413: _error("too_large: body over MAX_BODY_BYTES, or image over the pixel limits"),
     415: _error("unsupported_media_type: Content-Type not JSON nor image/png|jpeg|webp"),
@@ -56,7 +66,6 @@ PREDICT_ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post(
     "/predict",
-    response_model=PredictResponse,
     responses=PREDICT_ERRORS,
     openapi_extra=PREDICT_OPENAPI,
     summary="Read the digit in a drawing",
@@ -104,23 +113,31 @@ async def predict(request: Request) -> Response:
     return Response(answer, media_type=JSON_TYPE)
 
 
-@router.get("/health", response_model=HealthResponse, summary="Is the model loaded?")
-async def health(request: Request) -> HealthResponse:
+@router.get(
+    "/health",
+    responses={200: _answer("HealthResponse", "ok, or degraded when the model is missing")},
+    summary="Is the model loaded?",
+)
+async def health(request: Request) -> Response:
     predictor: Predictor = request.app.state.predictor
-    return HealthResponse(
+    answer = HealthResponse(
         status="ok" if predictor.ready else "degraded", model_version=predictor.version
     )
+    return Response(answer.model_dump_json(), media_type=JSON_TYPE)
 
 
 @router.get(
     "/model",
-    responses={503: _error("model_unavailable: the model could not be loaded")},
+    responses={
+        200: {"description": "The model's JSON metadata (models/*.json)"},
+        503: _error("model_unavailable: the model could not be loaded"),
+    },
     summary="The model's metadata (version, training, metrics)",
 )
-async def model_info(request: Request) -> dict[str, Any]:
+async def model_info(request: Request) -> Response:
     predictor: Predictor = request.app.state.predictor
     predictor.require_model()
-    return predictor.metadata
+    return JSONResponse(predictor.metadata)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,3 +46,17 @@ class ErrorResponse(BaseModel):
     )
     message: str = Field(description="What went wrong, for people; never internal detail.")
     request_id: str = Field(description="Quote it when reporting a problem; it is in the logs.")
+
+
+COMPONENTS = (PredictRequest, PredictResponse, HealthResponse, ErrorResponse)
+_REF = "#/components/schemas/{model}"
+
+
+def reference(name: str) -> dict[str, str]:
+    """An OpenAPI reference to one of COMPONENTS."""
+    return {"$ref": _REF.format(model=name)}
+
+
+def openapi_components() -> dict[str, Any]:
+    """The JSON schemas of COMPONENTS, made only when /openapi.json is first asked for."""
+    return {model.__name__: model.model_json_schema(ref_template=_REF) for model in COMPONENTS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi.testclient import TestClient
 from tests.api.conftest import MakeClient
@@ -31,10 +32,14 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
         "image/jpeg",
         "image/webp",
     }
-    request_schema = predict["requestBody"]["content"]["application/json"]["schema"]
-    assert request_schema["required"] == ["image"]
-    assert set(predict["responses"]) == {"200", "400", "413", "415", "422", "500", "503"}
     schemas = spec["components"]["schemas"]
+    reference = predict["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert schemas[reference.rsplit("/", 1)[1]]["required"] == ["image"]
+    assert set(predict["responses"]) == {"200", "400", "413", "415", "422", "500", "503"}
+    answer = predict["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/PredictResponse"}
+    for ref in re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(spec)):
+        assert ref in schemas
     assert set(schemas["PredictResponse"]["properties"]) == {
         "digit",
         "confidence",
