@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: lambda-local help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps
+.PHONY: lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -93,6 +93,11 @@ run: venv
 # under the Runtime Interface Emulator, behind SAM CLI's local API Gateway, page on one origin.
 lambda-local: venv sam
 	$(PY) -m tools.lambda_local --port $(LAMBDA_PORT)
+
+# Peak memory, cold start and latency of the function per MemorySize, CPU capped as Lambda
+# shares it (README "Memory size"); a script that prints figures, not a test.
+lambda-memory: venv sam
+	$(PY) bench/lambda_memory.py
 
 # Cold start, warm latency by stage, import times and req/s of the function (README).
 benchmark: venv
