@@ -5,7 +5,9 @@ into the uploaded config.js (the file in the repository stays as it is), uploads
 with its Content-Type and Cache-Control, deletes objects that no longer exist locally, and
 invalidates CloudFront when anything changed. Running it twice changes nothing the second time.
 
-    python -m tools.deploy_page [--stack-name NAME] [--region REGION] [--dry-run]
+    python -m tools.deploy_page [--stack-name NAME] [--region REGION] [--dry-run] [--empty]
+
+--empty deletes every object instead (the bucket must be empty before `sam delete`).
 """
 
 from __future__ import annotations
@@ -250,6 +252,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--dry-run", action="store_true", help="print what would change; write nothing"
     )
+    parser.add_argument(
+        "--empty", action="store_true", help="delete every object (before `sam delete`)"
+    )
     args = parser.parse_args(argv)
     if not args.stack_name:
         parser.error("--stack-name is required (no samconfig.toml default)")
@@ -261,11 +266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     try:
         outputs = read_stack_outputs(session.client("cloudformation"), args.stack_name)
-        files = local_files(args.site_dir, outputs["ApiUrl"])
+        files = [] if args.empty else local_files(args.site_dir, outputs["ApiUrl"])
         s3 = session.client("s3")
         bucket = outputs["SiteBucketName"]
         plan = make_plan(s3, bucket, files)
-        print(f"s3://{bucket} <- {args.site_dir}  (API: {outputs['ApiUrl']})")
+        source = "nothing (--empty)" if args.empty else args.site_dir
+        print(f"s3://{bucket} <- {source}  (API: {outputs['ApiUrl']})")
         print(describe(plan, args.dry_run))
         if args.dry_run:
             return 0

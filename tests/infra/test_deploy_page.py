@@ -282,3 +282,14 @@ def test_moto_cannot_host_the_whole_template() -> None:
         "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",
     }
+
+
+def test_empty_deletes_every_object_so_sam_delete_can_remove_the_bucket(
+    stack: dict[str, str], site: Path
+) -> None:
+    assert deploy(site) == 0
+    assert objects(stack["SiteBucketName"])
+    assert deploy(site, "--empty", "--dry-run") == 0
+    assert objects(stack["SiteBucketName"])
+    assert deploy(site, "--empty") == 0
+    assert objects(stack["SiteBucketName"]) == {}
