@@ -10,6 +10,7 @@ the caller's decision (digits.segment); this module only finds the candidates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -28,128 +29,148 @@ CUT_SHARED_ROWS = 0.6
 CUT_CANDIDATES = 3  # at most this many cuts per blob, cheapest first
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays do not compare as one truth value
 class Cut:
-    left: Component
-    right: Component
+    """A path through a blob, one column per pixel row: ink left of it, and the rest."""
+
+    blob: Component
+    path: Ints  # per row of the blob's box, the first column right of the cut
     crossed: int  # ink pixels the cut runs through
+
+    @cached_property
+    def left(self) -> Component:
+        return self._side(left=True)
+
+    @cached_property
+    def right(self) -> Component:
+        return self._side(left=False)
+
+    def _side(self, left: bool) -> Component:
+        mask = self.blob.mask
+        left_of_path = np.arange(mask.shape[1])[None, :] < self.path[:, None]
+        part = self.blob.part(mask & (left_of_path if left else ~left_of_path))
+        if part is None:  # find_cuts only makes cuts with ink on both sides
+            raise ValueError("a cut with no ink on one side")
+        return part
 
 
 def find_cuts(blob: Component, height: float) -> list[Cut]:
     """Up to CUT_CANDIDATES ways to cut the blob in two, cheapest first.
 
-    Each cut is a path from the top row to the bottom one, moving at most one column
-    per row, that crosses the least ink (dynamic programming over the rows); it keeps
-    to the middle of the blob, and must leave a digit's height on either side.
-    The search runs on the mask shrunk to about CUT_ROWS rows: cuts need no finer
-    precision than that, and the row loop is the cost.
+    The search runs on a grid of about CUT_ROWS rows (bands of `step` pixel rows and
+    `step` columns per cell): the row loop is its cost and cuts need no finer
+    steps. Each path found is then placed at full resolution, in every band on the
+    column of its cell that crosses the least ink.
     """
-    step = max(1, blob.mask.shape[0] // CUT_ROWS)
-    rows, columns = blob.mask.shape[0] // step, blob.mask.shape[1] // step
+    mask = blob.mask
+    step = max(1, mask.shape[0] // CUT_ROWS)
+    rows, columns = mask.shape[0] // step, mask.shape[1] // step
     if rows < 2 or columns < 4:
         return []
-    # Ink crossed per cell of the shrunk grid, in original pixels (rows crossed).
-    cells = blob.mask[: rows * step, : columns * step].reshape(rows, step, columns, step)
-    cost = cells.mean(axis=(1, 3), dtype=np.float32) * np.float32(step)
+    # Ink per pixel column within each band of rows: what a cut through it crosses.
+    band_ink = mask[: rows * step].reshape(rows, step, -1).sum(axis=1, dtype=np.int32)
+    cells = band_ink[:, : columns * step].reshape(rows, columns, step)
+    cost = cells.mean(axis=2, dtype=np.float32)
     low, high = int(CUT_BAND * columns), int(np.ceil((1 - CUT_BAND) * columns))
     # Columns outside the band are closed off rather than cut away, so paths keep
     # the blob's coordinates.
     cost[:, :low] = np.inf
     cost[:, high:] = np.inf
-    totals = np.empty_like(cost)
-    totals[0] = cost[0]
-    moves = np.zeros(cost.shape, dtype=np.int8)  # the column step into each cell
-    diagonal = np.float32(DIAGONAL * step)
-    for row in range(1, rows):
-        above, best, move = totals[row - 1], totals[row], moves[row]
-        best[:] = above
-        from_left = above[:-1] + diagonal
-        better = from_left < best[1:]
-        best[1:][better] = from_left[better]
-        move[1:][better] = 1
-        from_right = above[1:] + diagonal
-        better = from_right < best[:-1]
-        best[:-1][better] = from_right[better]
-        move[:-1][better] = -1
-        best += cost[row]
+    totals = _path_totals(cost, np.float32(DIAGONAL * step))
+    # Per pixel row, the ink left of each column: tells each side's rows at once.
+    ink_left = np.zeros((mask.shape[0], mask.shape[1] + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=ink_left[:, 1:])
+    table = totals.tolist()
     cuts: list[Cut] = []
     for end in _cheapest_ends(totals[-1], max(2, columns // 10)):
-        coarse = np.empty(rows, dtype=np.int64)
-        column = end
-        for row in range(rows - 1, -1, -1):
-            coarse[row] = column
-            column -= int(moves[row, column])
-        path = _refined(blob.mask, coarse, step)
-        halves = _halves(blob, path, height)
-        if halves is not None and all(halves[0].box != cut.left.box for cut in cuts):
-            # The ink the cut crosses, counted at full resolution.
-            crossed = int(blob.mask[np.arange(path.size), path].sum())
-            cuts.append(Cut(*halves, crossed))
-            if len(cuts) == CUT_CANDIDATES:
-                break
+        coarse = _trace(table, end, float(DIAGONAL * step))
+        path, crossed = _placed(cells, coarse, step, mask.shape[0])
+        if not _both_sides_digits(ink_left, path, height):
+            continue
+        if any(np.array_equal(path, cut.path) for cut in cuts):
+            continue  # two ends, one path
+        crossed += int(np.count_nonzero(mask[rows * step :, path[-1]]))
+        cuts.append(Cut(blob, path, crossed))
+        if len(cuts) == CUT_CANDIDATES:
+            break
     return cuts
 
 
-def _refined(mask: BoolImage, coarse: Ints, step: int) -> Ints:
-    """A path through the shrunk grid at full resolution: in each band of `step` rows,
-    the column within the grid cell that crosses the least ink."""
+def _path_totals(cost: npt.NDArray[np.float32], diagonal: np.float32) -> npt.NDArray[np.float32]:
+    """Cost of the cheapest path from the top row to each cell (dynamic programming)."""
+    totals = np.empty_like(cost)
+    totals[0] = cost[0]
+    for row in range(1, cost.shape[0]):
+        above, best = totals[row - 1], totals[row]
+        best[:] = above
+        np.minimum(best[1:], above[:-1] + diagonal, out=best[1:])
+        np.minimum(best[:-1], above[1:] + diagonal, out=best[:-1])
+        best += cost[row]
+    return totals
+
+
+def _trace(table: list[list[float]], end: int, diagonal: float) -> Ints:
+    """The columns of the cheapest path ending at `end`, top row first (in plain
+    Python: a few paths of CUT_ROWS steps are cheaper so than as arrays)."""
+    columns = len(table[0])
+    trail = [end]
+    for row in range(len(table) - 1, 0, -1):
+        here, above = trail[-1], table[row - 1]
+        came_from, least = here, above[here]
+        for side in (here - 1, here + 1):
+            if 0 <= side < columns and above[side] + diagonal < least:
+                came_from, least = side, above[side] + diagonal
+        trail.append(came_from)
+    return np.asarray(trail[::-1], dtype=np.int64)
+
+
+def _placed(cells: npt.NDArray[np.int32], coarse: Ints, step: int, height: int) -> tuple[Ints, int]:
+    """The path at full resolution and the ink it crosses in its bands."""
     rows = coarse.size
-    columns = coarse[:, None] * step + np.arange(step)[None, :]  # (rows, step)
-    bands = mask[: rows * step, : mask.shape[1] // step * step].reshape(rows, step, -1)
-    picked = np.take_along_axis(bands, np.broadcast_to(columns[:, None, :], (rows, step, step)), 2)
+    candidates = coarse[:, None] * step + np.arange(step)[None, :]  # (rows, step)
+    ink = cells[np.arange(rows), coarse]  # (rows, step): each candidate column's ink
     # Ties go to the cell's middle column.
-    crossed = picked.sum(axis=1) + np.abs(np.arange(step) - step // 2) * 1e-3
-    path = np.repeat(columns[np.arange(rows), crossed.argmin(axis=1)], step)
-    return np.pad(path, (0, mask.shape[0] - path.size), mode="edge")
+    best = (ink + np.abs(np.arange(step) - step // 2) * 1e-3).argmin(axis=1)
+    path = np.repeat(candidates[np.arange(rows), best], step)
+    crossed = int(ink[np.arange(rows), best].sum())
+    return np.pad(path, (0, height - path.size), mode="edge"), crossed
+
+
+def _both_sides_digits(ink_left: npt.NDArray[np.int32], path: Ints, height: float) -> bool:
+    """Whether the ink each side of the path is as tall as a digit and the two sides
+    share most of their rows (the halves of one slanted stroke cut across do not)."""
+    rows = np.arange(path.size)
+    before = ink_left[rows, path]
+    left_rows = np.flatnonzero(before > 0)
+    right_rows = np.flatnonzero(ink_left[:, -1] - before > 0)
+    if left_rows.size == 0 or right_rows.size == 0:
+        return False
+    left_height = int(left_rows[-1] - left_rows[0]) + 1
+    right_height = int(right_rows[-1] - right_rows[0]) + 1
+    shorter = min(left_height, right_height)
+    shared = min(left_rows[-1], right_rows[-1]) - max(left_rows[0], right_rows[0]) + 1
+    return shorter >= CUT_MIN_HEIGHT * height and shared >= CUT_SHARED_ROWS * shorter
 
 
 def _cheapest_ends(total: npt.NDArray[np.float32], spacing: int) -> list[int]:
     """Ends of the cheapest paths, at least `spacing` columns apart, cheapest first."""
     chosen: list[int] = []
     for column in np.argsort(total, kind="stable").tolist():
-        if not np.isfinite(total[column]) or len(chosen) == CUT_CANDIDATES + 2:
+        if not np.isfinite(total[column]) or len(chosen) == CUT_CANDIDATES + 1:
             break
         if all(abs(column - other) >= spacing for other in chosen):
             chosen.append(int(column))
     return chosen
 
 
-def _halves(blob: Component, path: Ints, height: float) -> tuple[Component, Component] | None:
-    """The blob's ink left and right of the path, if both sides can be digits."""
-    left_side = np.arange(blob.mask.shape[1])[None, :] < path[:, None]
-    left, right = blob.part(blob.mask & left_side), blob.part(blob.mask & ~left_side)
-    if left is None or right is None:
-        return None
-    shorter = min(left.box.height, right.box.height)
-    if shorter < CUT_MIN_HEIGHT * height:
-        return None
-    # Digits side by side share most of their rows; the halves of one slanted
-    # stroke cut across do not.
-    if (
-        min(left.box.bottom, right.box.bottom) - max(left.box.top, right.box.top)
-        < CUT_SHARED_ROWS * shorter
-    ):
-        return None
-    return left, right
-
-
 def stroke_width(mask: BoolImage) -> float:
-    """The typical stroke width: per ink pixel, the shorter of its row and column runs."""
-    shorter = np.minimum(_run_lengths(mask), _run_lengths(mask.T).T)[mask]
-    return float(np.median(shorter)) if shorter.size else 0.0
+    """The typical stroke width: ink area over the strokes' length.
 
-
-def _run_lengths(mask: BoolImage) -> npt.NDArray[np.int64]:
-    """Per pixel, the length of the horizontal run of ink it is part of (0 off ink)."""
-    height, width = mask.shape
-    padded = np.zeros((height, width + 2), dtype=np.bool_)
-    padded[:, 1:-1] = mask
-    line = padded.ravel()
-    changes = np.flatnonzero(line[1:] != line[:-1]) + 1
-    starts, stops = changes[0::2], changes[1::2]
-    # +length where a run starts, -length where it stops, summed along the line.
-    steps = np.zeros(line.size + 1, dtype=np.int64)
-    steps[starts] = stops - starts
-    steps[stops] -= stops - starts
-    lengths: npt.NDArray[np.int64] = np.cumsum(steps)[:-1].reshape(height, width + 2)[:, 1:-1]
-    return lengths
+    A stroke of length L crosses about L rows or L columns, or a mix as it slants:
+    the runs of ink along rows and along columns, h and v, give L ~ hypot(h, v).
+    """
+    if not mask.any():
+        return 0.0
+    along_rows = np.count_nonzero(mask[:, 1:] > mask[:, :-1]) + np.count_nonzero(mask[:, 0])
+    along_columns = np.count_nonzero(mask[1:] > mask[:-1]) + np.count_nonzero(mask[0])
+    return float(np.count_nonzero(mask)) / float(np.hypot(along_rows, along_columns))

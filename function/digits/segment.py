@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -261,18 +260,13 @@ def _crop(blob: Component, canvas: _Canvas) -> FloatImage:
     return _piece(blob, canvas.ink).crop
 
 
+@dataclass(frozen=True)
 class _Canvas:
-    """What the split rules know about the whole canvas."""
+    """What the rules know about the whole canvas."""
 
-    def __init__(self, ink: FloatImage, height: float, scorer: Scorer | None) -> None:
-        self.ink = ink
-        self.height = height  # of the digits, in pixels
-        self.scorer = scorer
-
-    @cached_property
-    def stroke(self) -> float:
-        """Typical stroke width in pixels; measured only if a cut is considered."""
-        return stroke_width(self.ink > INK_THRESHOLD)
+    ink: FloatImage
+    height: float  # of the digits, in pixels
+    scorer: Scorer | None
 
 
 def _split(blob: Component, canvas: _Canvas, depth: int = MAX_DEPTH) -> list[Component]:
@@ -291,7 +285,8 @@ def _split(blob: Component, canvas: _Canvas, depth: int = MAX_DEPTH) -> list[Com
 def _choose_cut(blob: Component, cuts: list[Cut], canvas: _Canvas) -> Cut | None:
     """The cut to make, if any: the shape and, given one, the scorer decide."""
     width = blob.box.width / canvas.height
-    crossing = [cut.crossed / max(canvas.stroke, 1.0) for cut in cuts]
+    stroke = max(stroke_width(blob.mask), 1.0)
+    crossing = [cut.crossed / stroke for cut in cuts]
     cheapest = int(np.argmin(crossing))
     sure = width >= SPLIT_SURE
     if not sure and width >= SPLIT_THIN and crossing[cheapest] <= THIN_CUT:

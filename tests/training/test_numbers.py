@@ -1,0 +1,100 @@
+"""Synthetic handwritten numbers and their evaluation, on real MNIST digits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digits.preprocess import SIZE, ink_map
+from training.augment import skeleton_points
+from training.evaluate_numbers import build_numbers, edit_distance, evaluate, main, summary
+from training.mnist import Mnist, load_mnist
+from training.numbers import HEIGHT, MARGIN, WIDTH, render_number
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def mnist() -> Mnist:
+    return load_mnist()
+
+
+def test_a_number_is_its_digits_side_by_side_on_the_wide_canvas(mnist: Mnist) -> None:
+    rng = np.random.default_rng(3)
+    indices = [0, 1, 2, 3]
+    skeletons = [skeleton_points(mnist.test_images[i]) for i in indices]
+    labels = [int(mnist.test_labels[i]) for i in indices]
+    sample = render_number(skeletons, labels, rng)
+    assert sample.image.mode == "L" and sample.image.size == (WIDTH, HEIGHT)
+    assert sample.digits == tuple(labels) and sample.text == "".join(map(str, labels))
+    pixels = np.asarray(sample.image)
+    assert set(np.unique(pixels)) <= {0, 255}
+    ink_columns = np.flatnonzero((pixels == 0).any(axis=0))
+    boxes = sample.boxes
+    assert [b.left for b in boxes] == sorted(b.left for b in boxes)  # left to right
+    assert ink_columns[0] == boxes[0].left and ink_columns[-1] + 1 == max(b.right for b in boxes)
+    for box in boxes:
+        assert box.left >= MARGIN - 1 and box.right <= WIDTH - MARGIN + 1
+        assert box.top >= 0 and box.bottom <= HEIGHT
+        assert (pixels[box.slices] == 0).any()
+    assert len(sample.alone) == 4 and all(a.shape == (SIZE, SIZE) for a in sample.alone)
+
+
+def test_six_digits_fit_the_canvas_at_a_readable_size(mnist: Mnist) -> None:
+    for seed in range(5):
+        (sample,) = build_numbers(mnist.test_images, mnist.test_labels, seed, 1, lengths=(6,))
+        heights = [b.height for b in sample.boxes]
+        assert sample.image.size[1] == HEIGHT
+        assert sample.image.size[0] <= WIDTH + 200  # widened only a little, if at all
+        assert min(heights) >= 60
+
+
+def test_numbers_are_deterministic_for_a_seed(mnist: Mnist) -> None:
+    first = build_numbers(mnist.train_images, mnist.train_labels, 5, 2, lengths=(2, 3))
+    again = build_numbers(mnist.train_images, mnist.train_labels, 5, 2, lengths=(2, 3))
+    other = build_numbers(mnist.train_images, mnist.train_labels, 6, 2, lengths=(2, 3))
+    assert [s.text for s in first] == [s.text for s in again]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(first, again, strict=True))
+    assert [s.text for s in first] != [s.text for s in other]
+    assert [len(s.digits) for s in first] == [2, 2, 3, 3]
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("2026", "2026") == 0
+    assert edit_distance("2026", "206") == 1  # a digit lost (two merged)
+    assert edit_distance("2026", "20226") == 1  # a digit too many (one split)
+    assert edit_distance("2026", "2036") == 1
+    assert edit_distance("", "12") == 2
+
+
+def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
+    from digits.model import load_model
+
+    model = load_model(ROOT / "models" / "digit_model_28.joblib")
+    samples = build_numbers(mnist.test_images, mnist.test_labels, 9, 3, lengths=(2, 3))
+    tallies, wrong = evaluate(model, samples)
+    assert sorted(tallies) == [2, 3]
+    assert tallies[2].numbers == 3 and tallies[3].digits == 9
+    rows = summary(tallies)
+    assert set(rows) == {"2", "3", "2-4", "all"}
+    assert rows["all"]["numbers"] == 6
+    assert 0.0 <= rows["all"]["exact"] <= rows["all"]["per_digit"] <= 1.0
+    for sample, readings in wrong:
+        assert "".join(str(r.digit) for r in readings) != sample.text
+    assert ink_map(samples[0].image).shape == (HEIGHT, samples[0].image.size[0])
+
+
+@pytest.mark.slow
+def test_the_report_is_written(tmp_path: Path) -> None:
+    for name in ("digit_model_28.joblib", "digit_model_28.json"):
+        shutil.copy(ROOT / "models" / name, tmp_path / name)
+    main(["--models-dir", str(tmp_path), "--per-length", "2", "--dev-per-length", "1"])
+    report = (tmp_path / "NUMBERS.md").read_text()
+    version = json.loads((tmp_path / "digit_model_28.json").read_text())["version"]
+    assert version in report
+    assert "from MNIST test digits" in report and "from MNIST train digits" in report
+    assert (tmp_path / "numbers_wrong.png").stat().st_size > 0

@@ -1,0 +1,277 @@
+"""Evaluate reading whole numbers: `python -m training.evaluate_numbers`.
+
+Sets of synthetic handwritten numbers, 2 to 6 digits (training.numbers):
+- ``test``: built from MNIST test digits, never used for the segmentation rules
+  or for training the model;
+- ``dev``: built from MNIST train digits, the set the segmentation rules were
+  tuned on.
+For each number the canvas goes through serving's path, `ink_map` then
+`digits.segment.read_number`, and the result is compared with the digits drawn.
+Writes models/NUMBERS.md and a picture of numbers read wrongly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
+from matplotlib.patches import Rectangle
+
+from digits.components import label
+from digits.model import DigitModel, load_model
+from digits.preprocess import INK_THRESHOLD, ink_map
+from digits.segment import DigitReading, read_number
+from training import numbers
+from training.augment import Points, skeleton_points
+from training.export import MODEL_NAME, MODELS_DIR
+from training.mnist import load_mnist
+from training.numbers import NumberSample, render_number
+
+LENGTHS = (2, 3, 4, 5, 6)
+SEEDS = {"dev": 11, "test": 12}
+SET_TITLES = {
+    "test": "from MNIST test digits",
+    "dev": "from MNIST train digits (the set the rules were tuned on)",
+}
+
+
+@dataclass
+class Tally:
+    """Counts for one set and one number length."""
+
+    numbers: int = 0
+    exact: int = 0
+    count_right: int = 0
+    components_right: int = 0  # connected components alone would have the count right
+    digits: int = 0
+    digit_errors: int = 0  # edits from the drawn digits to the digits read
+    alone_right: int = 0  # digits the model reads right when drawn alone
+    seconds: list[float] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        self.numbers += other.numbers
+        self.exact += other.exact
+        self.count_right += other.count_right
+        self.components_right += other.components_right
+        self.digits += other.digits
+        self.digit_errors += other.digit_errors
+        self.alone_right += other.alone_right
+        self.seconds += other.seconds
+
+
+def build_numbers(
+    images: npt.NDArray[np.uint8],
+    labels: npt.NDArray[np.uint8],
+    seed: int,
+    per_length: int,
+    lengths: Sequence[int] = LENGTHS,
+) -> list[NumberSample]:
+    """per_length random numbers of each length, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    skeletons: dict[int, Points] = {}
+    samples = []
+    for length in lengths:
+        for _ in range(per_length):
+            indices = rng.choice(len(labels), length, replace=False).tolist()
+            for index in indices:
+                if index not in skeletons:
+                    skeletons[index] = skeleton_points(images[index])
+            points = [skeletons[i] for i in indices]
+            samples.append(render_number(points, [int(labels[i]) for i in indices], rng))
+    return samples
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def evaluate(
+    model: DigitModel, samples: Sequence[NumberSample]
+) -> tuple[dict[int, Tally], list[tuple[NumberSample, list[DigitReading]]]]:
+    """Tallies per number length, and the numbers read wrongly with what was read."""
+    tallies: dict[int, Tally] = {}
+    wrong = []
+    for sample in samples:
+        tally = tallies.setdefault(len(sample.digits), Tally())
+        tick = time.perf_counter()
+        ink = ink_map(sample.image)
+        readings = read_number(ink, model)
+        tally.seconds.append(time.perf_counter() - tick)
+        read = "".join(str(r.digit) for r in readings)
+        tally.numbers += 1
+        tally.exact += read == sample.text
+        tally.count_right += len(readings) == len(sample.digits)
+        tally.components_right += len(label(ink > INK_THRESHOLD)) == len(sample.digits)
+        tally.digits += len(sample.digits)
+        tally.digit_errors += min(edit_distance(sample.text, read), len(sample.digits))
+        alone = model.predict_proba(np.stack([a.reshape(-1) for a in sample.alone]))
+        tally.alone_right += int((alone.argmax(axis=1) == np.asarray(sample.digits)).sum())
+        if read != sample.text:
+            wrong.append((sample, readings))
+    return tallies, wrong
+
+
+def summary(tallies: dict[int, Tally]) -> dict[str, Any]:
+    def row(t: Tally) -> dict[str, Any]:
+        return {
+            "numbers": t.numbers,
+            "exact": round(t.exact / t.numbers, 4),
+            "per_digit": round(1 - t.digit_errors / t.digits, 4),
+            "count_right": round(t.count_right / t.numbers, 4),
+            "components_right": round(t.components_right / t.numbers, 4),
+            "alone_per_digit": round(t.alone_right / t.digits, 4),
+            "ms_p50": round(float(np.median(t.seconds)) * 1000, 2),
+        }
+
+    result = {str(length): row(tallies[length]) for length in sorted(tallies)}
+    short = Tally()
+    for length in (2, 3, 4):
+        if length in tallies:
+            short.add(tallies[length])
+    if short.numbers:
+        result["2-4"] = row(short)
+    everything = Tally()
+    for tally in tallies.values():
+        everything.add(tally)
+    result["all"] = row(everything)
+    return result
+
+
+def plot_wrong(wrong: Sequence[tuple[NumberSample, list[DigitReading]]], path: Path) -> None:
+    """The canvases read wrongly, each piece outlined, drawn vs read in the title."""
+    shown = list(wrong)[:12]
+    columns = 2
+    rows = max(1, -(-len(shown) // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 5.6, rows * 3.0))
+    for axis in np.atleast_1d(axes).ravel():
+        axis.axis("off")
+    if not shown:
+        np.atleast_1d(axes).ravel()[0].text(0.5, 0.5, "every number read right", ha="center")
+    for axis, (sample, readings) in zip(np.atleast_1d(axes).ravel(), shown, strict=False):
+        axis.imshow(np.asarray(sample.image), cmap="gray", vmin=0, vmax=255)
+        for reading in readings:
+            box = reading.box
+            axis.add_patch(
+                Rectangle(
+                    (box.left - 0.5, box.top - 0.5),
+                    box.width,
+                    box.height,
+                    fill=False,
+                    edgecolor="tab:red",
+                    linewidth=1.2,
+                )
+            )
+            axis.text(box.left, box.top - 4, str(reading.digit), color="tab:red", fontsize=9)
+        read = "".join(str(r.digit) for r in readings)
+        axis.set_title(f"drawn {sample.text}, read {read or '(nothing)'}", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=70)
+    plt.close(figure)
+
+
+def write_report(
+    results: dict[str, dict[str, Any]], metadata: dict[str, Any], models_dir: Path
+) -> Path:
+    header = (
+        "| digits | numbers | read exactly | per digit | pieces right "
+        "| components alone | model alone | ms p50 |"
+    )
+    lines = [
+        "# Reading numbers: several digits on one canvas",
+        "",
+        f"Model `{metadata.get('version', '?')}` with `digits.segment.read_number`. "
+        "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers`.",
+        "",
+    ]
+    for name, rows in results.items():
+        lines += [f"## Numbers {SET_TITLES[name]}", "", header, "|---|" + "---|" * 7]
+        for length, row in rows.items():
+            lines.append(
+                f"| {length} | {row['numbers']} | {row['exact']:.1%} | {row['per_digit']:.1%} "
+                f"| {row['count_right']:.1%} | {row['components_right']:.1%} "
+                f"| {row['alone_per_digit']:.1%} | {row['ms_p50']} |"
+            )
+        lines.append("")
+    lines += [
+        "- **read exactly**: the whole number read right (sequence accuracy);",
+        "- **per digit**: 1 - (edits from the drawn number to the number read) / digits drawn;",
+        "- **pieces right**: segmentation alone, as many pieces as digits drawn;",
+        "- **components alone**: the same for plain connected components of the ink, i.e.",
+        "  how often no digit is broken and no two touch: what the merge and cut rules start from;",
+        "- **model alone**: each digit drawn alone on its own canvas and read by the model:",
+        "  the ceiling that perfect segmentation would reach;",
+        "- **ms p50**: `ink_map` + `read_number` per canvas, median, this machine (shared CPU).",
+        "",
+        "## Numbers read wrongly (test set)",
+        "",
+        "Red: the pieces and what the model read in each.",
+        "",
+        "![numbers read wrongly](numbers_wrong.png)",
+        "",
+        "## How the numbers are made",
+        "",
+        __doc__.split("Sets of synthetic", 1)[1].split("Writes models", 1)[0].strip(),
+        "",
+        (numbers.__doc__ or "").strip(),
+        "",
+    ]
+    path = models_dir / "NUMBERS.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
+    parser.add_argument("--per-length", type=int, default=1000, help="test numbers per length")
+    parser.add_argument("--dev-per-length", type=int, default=400, help="dev numbers per length")
+    parser.add_argument("--no-report", action="store_true", help="print figures, write nothing")
+    args = parser.parse_args(argv)
+    metadata = json.loads((args.models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
+    mnist = load_mnist()
+    sets = {
+        "test": (mnist.test_images, mnist.test_labels, args.per_length),
+        "dev": (mnist.train_images, mnist.train_labels, args.dev_per_length),
+    }
+    results: dict[str, dict[str, Any]] = {}
+    wrong_test: list[tuple[NumberSample, list[DigitReading]]] = []
+    for name, (images, labels, per_length) in sets.items():
+        if per_length <= 0:
+            continue
+        print(f"{name}: {per_length} numbers of each length {LENGTHS}", flush=True)
+        samples = build_numbers(images, labels, SEEDS[name], per_length)
+        tallies, wrong = evaluate(model, samples)
+        results[name] = summary(tallies)
+        if name == "test":
+            wrong_test = wrong
+        print(json.dumps(results[name], indent=2), flush=True)
+    if args.no_report:
+        return
+    plot_wrong(wrong_test, args.models_dir / "numbers_wrong.png")
+    print(f"Report: {write_report(results, metadata, args.models_dir)}")
+
+
+if __name__ == "__main__":
+    main()
