@@ -171,12 +171,13 @@ def serve(args: argparse.Namespace) -> None:
     app.add_url_rule("/", endpoint="site-index", view_func=index, methods=["GET", "HEAD"])
     page_headers = site_headers(args.template, args.region)
 
-    @app.after_request
     def add_page_headers(response: Response) -> Response:
         # Only the page's files: API answers get no CloudFront headers in AWS either.
         if request.endpoint in {"static", "site-index"}:
             response.headers.update(page_headers)
         return response
+
+    app.after_request(add_page_headers)
 
     for route in api.routes:
         LOG.info("route %s %s -> %s", ",".join(route.methods), route.path, args.invoke_url)
