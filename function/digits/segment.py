@@ -68,6 +68,8 @@ THIN_CUT = 0.5
 # stroke widths and both halves score this much better than the whole.
 MAX_CUT = 1.0
 SPLIT_MARGIN = 0.0
+DUST = 0.25  # blobs smaller than this fraction of a speck are ignored from the start
+MAX_BLOBS = 48
 MAX_DEPTH = 4  # cuts within cuts: at most this many digits from one blob, doubling
 
 
@@ -95,8 +97,13 @@ class DigitReading:
 
 def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
     """The digits on an ink map (preprocess.ink_map), left to right; [] if none."""
-    blobs = label(ink > INK_THRESHOLD)
     speck = MIN_EXTENT * ink.shape[0]
+    # Dust (scanner noise, stray pixels) is no part of a stroke; and a drawing has a
+    # few dozen strokes at most, so only the largest blobs are kept, bounding the work.
+    blobs = [
+        c for c in label(ink > INK_THRESHOLD) if max(c.box.width, c.box.height) >= DUST * speck
+    ]
+    blobs = sorted(blobs, key=lambda c: c.area, reverse=True)[:MAX_BLOBS]
     height = _digit_height(blobs, speck)
     if height == 0:
         return []
@@ -105,7 +112,7 @@ def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
     blobs = _merge(blobs, canvas, _stacked, _unless_it_reads_worse)
     blobs = _merge(blobs, canvas, _overlapping, _if_it_reads_better)
     blobs = [part for blob in blobs for part in _split(blob, canvas)]
-    pieces = [_piece(blob, ink) for blob in blobs if max(blob.box.width, blob.box.height) >= speck]
+    pieces = [_piece(blob, ink) for blob in blobs if _extent(blob) >= speck]
     return sorted(pieces, key=lambda piece: piece.centre_x)
 
 
@@ -152,9 +159,13 @@ def _piece(blob: Component, ink: FloatImage) -> Piece:
     return Piece(blob.box, crop)
 
 
+def _extent(blob: Component) -> int:
+    return max(blob.box.width, blob.box.height)
+
+
 def _digit_height(blobs: list[Component], speck: float) -> float:
     """The typical height of the digits: the median of the tall blobs' heights."""
-    heights = [b.box.height for b in blobs if max(b.box.width, b.box.height) >= speck]
+    heights = [b.box.height for b in blobs if _extent(b) >= speck]
     if not heights:
         return 0.0
     tall = [h for h in heights if h >= 0.5 * max(heights)]
@@ -178,18 +189,22 @@ def _merge(
 ) -> list[Component]:
     """Join pairs the `nearness` rule pairs up (nearest first) if `accept` agrees."""
     blobs = list(blobs)
+    refused: set[tuple[Box, Box]] = set()  # pairs `accept` said no to: same answer again
     while True:
         candidates = sorted(
             (distance, i, j)
             for i, a in enumerate(blobs)
             for j, b in enumerate(blobs)
-            if i != j and (distance := nearness(a.box, b.box, canvas.height)) is not None
+            if i != j
+            and (a.box, b.box) not in refused
+            and (distance := nearness(a.box, b.box, canvas.height)) is not None
         )
         for _, i, j in candidates:
             joined = blobs[i].merged(blobs[j])
             if accept(blobs[i], blobs[j], joined, canvas):
                 blobs = [b for k, b in enumerate(blobs) if k not in (i, j)] + [joined]
                 break
+            refused.add((blobs[i].box, blobs[j].box))
         else:
             return blobs
 
@@ -244,7 +259,7 @@ def _unless_it_reads_worse(
     """A scorer's veto: a big part stays apart if joined it reads worse than both alone."""
     if canvas.scorer is None or part.box.height < SMALL_PART * canvas.height:
         return True
-    whole, alone_a, alone_b = canvas.scorer([_crop(b, canvas) for b in (joined, part, other)])
+    whole, alone_a, alone_b = canvas.score([joined, part, other])
     return whole >= min(alone_a, alone_b)
 
 
@@ -252,21 +267,29 @@ def _if_it_reads_better(a: Component, b: Component, joined: Component, canvas: _
     """Only a scorer joins two digit-sized pieces: if joined they read surer than either."""
     if canvas.scorer is None:
         return False
-    whole, alone_a, alone_b = canvas.scorer([_crop(x, canvas) for x in (joined, a, b)])
-    return whole >= max(alone_a, alone_b) + JOIN_MARGIN
+    whole, alone_a, alone_b = canvas.score([joined, a, b])
+    return whole > max(alone_a, alone_b) + JOIN_MARGIN
 
 
-def _crop(blob: Component, canvas: _Canvas) -> FloatImage:
-    return _piece(blob, canvas.ink).crop
-
-
-@dataclass(frozen=True)
 class _Canvas:
-    """What the rules know about the whole canvas."""
+    """What the rules know about the whole canvas, and the scorer's answers so far."""
 
-    ink: FloatImage
-    height: float  # of the digits, in pixels
-    scorer: Scorer | None
+    def __init__(self, ink: FloatImage, height: float, scorer: Scorer | None) -> None:
+        self.ink = ink
+        self.height = height  # of the digits, in pixels
+        self.scorer = scorer
+        self._scores: dict[tuple[Box, int], float] = {}
+
+    def score(self, blobs: Sequence[Component]) -> list[float]:
+        """The scorer's score for each blob, asking it only about blobs not seen yet."""
+        if self.scorer is None:
+            raise ValueError("no scorer")
+        keys = [(blob.box, blob.area) for blob in blobs]
+        new = {key: blob for key, blob in zip(keys, blobs, strict=True) if key not in self._scores}
+        if new:
+            crops = [_piece(blob, self.ink).crop for blob in new.values()]
+            self._scores.update(zip(new, self.scorer(crops), strict=True))
+        return [self._scores[key] for key in keys]
 
 
 def _split(blob: Component, canvas: _Canvas, depth: int = MAX_DEPTH) -> list[Component]:
@@ -296,10 +319,9 @@ def _choose_cut(blob: Component, cuts: list[Cut], canvas: _Canvas) -> Cut | None
     plausible = [cut for cut, ink in zip(cuts, crossing, strict=True) if sure or ink <= MAX_CUT]
     if not plausible:
         return None
-    crops = [_crop(part, canvas) for cut in plausible for part in (cut.left, cut.right)]
-    scores = canvas.scorer([_crop(blob, canvas), *crops])
+    scores = canvas.score([blob, *(part for cut in plausible for part in (cut.left, cut.right))])
     pairs = [min(scores[1 + 2 * k], scores[2 + 2 * k]) for k in range(len(plausible))]
     best = int(np.argmax(pairs))
-    if sure or pairs[best] >= scores[0] + SPLIT_MARGIN:
+    if sure or pairs[best] > scores[0] + SPLIT_MARGIN:
         return plausible[best]
     return None

@@ -166,6 +166,34 @@ def test_specks_are_dropped_but_small_digits_are_kept() -> None:
     assert len(pieces_of((ONE, 60), (small_zero, 300))) == 2
 
 
+def test_dust_does_not_change_the_digits() -> None:
+    clean = ink_map(draw((ONE, 20), (SEVEN, 180), (ZERO, 380)))
+    rng = np.random.default_rng(0)
+    noisy = clean.copy()
+    ys, xs = rng.integers(0, 280, 4000), rng.integers(0, 560, 4000)
+    noisy[ys, xs] = 1.0  # thousands of one-pixel specks, as from a noisy scan
+    # Dust touching a stroke joins it, moving its box by a pixel at most.
+    pairs = zip(columns(segment(noisy)), columns(segment(clean)), strict=True)
+    assert all(abs(a - c) <= 1 and abs(b - d) <= 1 for (a, b), (c, d) in pairs)
+
+
+def test_the_scorer_is_asked_about_each_piece_once() -> None:
+    asked: list[bytes] = []
+
+    def scorer(crops: Sequence[np.ndarray]) -> list[float]:
+        asked.extend(crop.tobytes() + str(crop.shape).encode() for crop in crops)
+        return [0.5] * len(crops)
+
+    # Each digit's columns overlap its neighbours': every pair is a question, and the
+    # middle 1 is in two of them, besides being a candidate for cutting itself.
+    wide_seven = [[(10, 45), (150, 45)], [(110, 45), (50, 240)]]
+    short_one = [[(0, 95), (0, 240)]]
+    drawn = ((wide_seven, 0), (short_one, 167), (wide_seven, 175), (ZERO, 330))
+    ink = ink_map(draw(*drawn))
+    assert len(segment(ink, scorer)) == 4
+    assert asked and len(asked) == len(set(asked))
+
+
 def test_blank_ink_gives_no_pieces() -> None:
     assert segment(np.zeros((280, 560), dtype=np.float32)) == []
 
