@@ -13,7 +13,8 @@
 4. Sequential requests per second over loopback HTTP to ``python -m tools.serve``
    (what ``make run`` starts), one keep-alive connection; bounded in count and time.
 
-Timing on a shared machine is noisy: the load average is printed with the figures.
+Timing on a shared machine is noisy: the load average is printed with the figures, and
+CPU times beside wall times (CPU time does not grow while other processes hold the cores).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Context: aws_request_id = "cold-start"
 event = json.load(open(sys.argv[1]))
 answer = handler(event, Context())
 assert answer["statusCode"] == 200, answer
-sys.stderr.write(f"READY {time.time()}\\n")
+sys.stderr.write(f"READY {time.time()} {time.process_time()}\\n")
 sys.stderr.flush()
 """
 
@@ -71,9 +72,9 @@ def canvas_bodies(count: int) -> list[bytes]:
     return bodies
 
 
-def cold_start() -> list[float]:
-    """Seconds from spawning a process to its first successful prediction."""
-    times = []
+def cold_start() -> tuple[list[float], list[float]]:
+    """Seconds from spawning a process to its first successful prediction (wall, CPU)."""
+    times, cpu = [], []
     for _ in range(COLD_RUNS):
         started = time.time()
         child = subprocess.run(  # noqa: S603 - our own interpreter and script
@@ -82,15 +83,16 @@ def cold_start() -> list[float]:
         )  # fmt: skip
         ready = next(line for line in child.stderr.splitlines() if line.startswith("READY"))
         times.append(float(ready.split()[1]) - started)
-    return times
+        cpu.append(float(ready.split()[2]))
+    return times, cpu
 
 
-def warm(bodies: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
+def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[float]]]:
     from digits.handler import handler
 
     template = json.loads(EVENT.read_text())
     events = [{**template, "body": body.decode(), "isBase64Encoded": False} for body in bodies]
-    latencies = []
+    latencies, cpu = [], []
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
         for event in events[:20]:  # warm-up: first-call costs belong to the cold start
@@ -98,8 +100,9 @@ def warm(bodies: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
         log.seek(0)
         log.truncate()
         for event in events:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             answer = handler(event, Context())
+            cpu.append((time.thread_time() - started_cpu) * 1000)
             latencies.append((time.perf_counter() - started) * 1000)
             if answer["statusCode"] != 200:
                 raise RuntimeError(f"handler answered {answer['statusCode']}")
@@ -109,13 +112,13 @@ def warm(bodies: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
         if record.get("message") == "request":
             for stage, value in record["stages_ms"].items():
                 stages.setdefault(stage, []).append(value)
-    return latencies, stages
+    return latencies, cpu, stages
 
 
 def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """Top 10 of the handler's imports in microseconds: by package (its modules' self
     times added up, which is what removing the package would save) and by module."""
-    child = subprocess.run(  # noqa: S603 - our own interpreter
+    child = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import digits.handler"],
         env=ENV, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
@@ -195,16 +198,18 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     print(f"python {sys.version.split()[0]}; model {_model_version()}")
 
-    cold = cold_start()
+    cold, cold_cpu = cold_start()
+    runs = ", ".join(f"{t:.3f}" for t in cold)
     print(f"\ncold start (process spawn -> first prediction), {COLD_RUNS} runs:")
-    print(
-        f"  median {statistics.median(cold):.3f} s   (runs: {', '.join(f'{t:.3f}' for t in cold)})"
-    )
+    print(f"  median {statistics.median(cold):.3f} s   (runs: {runs})")
+    print(f"  CPU time of the process by then: median {statistics.median(cold_cpu):.3f} s")
 
     bodies = canvas_bodies(WARM_REQUESTS)
-    latencies, stages = warm(bodies)
+    latencies, cpu, stages = warm(bodies)
     print(f"\nwarm handler(event, context), {len(latencies)} canvas PNGs (v2 events, JSON bodies):")
     print(f"  p50 {percentile(latencies, 0.5):.2f} ms   p99 {percentile(latencies, 0.99):.2f} ms")
+    cpu_p50, cpu_p99 = percentile(cpu, 0.5), percentile(cpu, 0.99)
+    print(f"  CPU time per request: p50 {cpu_p50:.2f} ms, p99 {cpu_p99:.2f} ms")
     medians = {stage: statistics.median(values) for stage, values in stages.items()}
     for stage, value in medians.items():
         print(f"  {stage:<11} {value:6.3f} ms (median)")
