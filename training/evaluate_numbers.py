@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from training.mnist import load_mnist
 from training.numbers import NumberSample, render_number
 
 LENGTHS = (2, 3, 4, 5, 6)
+KEEP = 10  # numbers kept for each picture: two of each length for the examples
 SEEDS = {"dev": 11, "test": 12}
 SET_TITLES = {
     "test": "from MNIST test digits",
@@ -76,20 +77,21 @@ def build_numbers(
     seed: int,
     per_length: int,
     lengths: Sequence[int] = LENGTHS,
-) -> list[NumberSample]:
-    """per_length random numbers of each length, deterministic for a seed."""
+) -> Iterator[NumberSample]:
+    """per_length random numbers of each length, deterministic for a seed.
+
+    A generator: thousands of wide canvases would not fit in memory at once.
+    """
     rng = np.random.default_rng(seed)
     skeletons: dict[int, Points] = {}
-    samples = []
-    for length in lengths:
-        for _ in range(per_length):
+    for _ in range(per_length):
+        for length in lengths:  # lengths interleaved: any prefix holds each length
             indices = rng.choice(len(labels), length, replace=False).tolist()
             for index in indices:
                 if index not in skeletons:
                     skeletons[index] = skeleton_points(images[index])
             points = [skeletons[i] for i in indices]
-            samples.append(render_number(points, [int(labels[i]) for i in indices], rng))
-    return samples
+            yield render_number(points, [int(labels[i]) for i in indices], rng)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -104,12 +106,17 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+Reading = tuple[NumberSample, list[DigitReading]]
+
+
 def evaluate(
-    model: DigitModel, samples: Sequence[NumberSample]
-) -> tuple[dict[int, Tally], list[tuple[NumberSample, list[DigitReading]]]]:
-    """Tallies per number length, and the numbers read wrongly with what was read."""
+    model: DigitModel, samples: Iterable[NumberSample], keep: int = KEEP
+) -> tuple[dict[int, Tally], list[Reading], list[Reading]]:
+    """Tallies per number length; the first `keep` numbers and the first `keep` read
+    wrongly, with what was read."""
     tallies: dict[int, Tally] = {}
-    wrong = []
+    first: list[Reading] = []
+    wrong: list[Reading] = []
     for sample in samples:
         tally = tallies.setdefault(len(sample.digits), Tally())
         tick = time.perf_counter()
@@ -125,9 +132,11 @@ def evaluate(
         tally.digit_errors += min(edit_distance(sample.text, read), len(sample.digits))
         alone = model.predict_proba(np.stack([a.reshape(-1) for a in sample.alone]))
         tally.alone_right += int((alone.argmax(axis=1) == np.asarray(sample.digits)).sum())
-        if read != sample.text:
+        if len(first) < keep:
+            first.append((sample, readings))
+        if read != sample.text and len(wrong) < keep:
             wrong.append((sample, readings))
-    return tallies, wrong
+    return tallies, first, wrong
 
 
 def summary(tallies: dict[int, Tally]) -> dict[str, Any]:
@@ -156,19 +165,19 @@ def summary(tallies: dict[int, Tally]) -> dict[str, Any]:
     return result
 
 
-def plot_wrong(wrong: Sequence[tuple[NumberSample, list[DigitReading]]], path: Path) -> None:
-    """The canvases read wrongly, each piece outlined, drawn vs read in the title."""
-    shown = list(wrong)[:12]
+def plot_readings(readings: Sequence[Reading], path: Path, empty: str = "") -> None:
+    """Canvases with each piece outlined and its digit, drawn vs read in the title."""
+    shown = list(readings)[:KEEP]
     columns = 2
     rows = max(1, -(-len(shown) // columns))
     figure, axes = plt.subplots(rows, columns, figsize=(columns * 5.6, rows * 3.0))
     for axis in np.atleast_1d(axes).ravel():
         axis.axis("off")
     if not shown:
-        np.atleast_1d(axes).ravel()[0].text(0.5, 0.5, "every number read right", ha="center")
-    for axis, (sample, readings) in zip(np.atleast_1d(axes).ravel(), shown, strict=False):
+        np.atleast_1d(axes).ravel()[0].text(0.5, 0.5, empty, ha="center")
+    for axis, (sample, pieces) in zip(np.atleast_1d(axes).ravel(), shown, strict=False):
         axis.imshow(np.asarray(sample.image), cmap="gray", vmin=0, vmax=255)
-        for reading in readings:
+        for reading in pieces:
             box = reading.box
             axis.add_patch(
                 Rectangle(
@@ -181,7 +190,7 @@ def plot_wrong(wrong: Sequence[tuple[NumberSample, list[DigitReading]]], path: P
                 )
             )
             axis.text(box.left, box.top - 4, str(reading.digit), color="tab:red", fontsize=9)
-        read = "".join(str(r.digit) for r in readings)
+        read = "".join(str(r.digit) for r in pieces)
         axis.set_title(f"drawn {sample.text}, read {read or '(nothing)'}", fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=70)
@@ -198,8 +207,9 @@ def write_report(
     lines = [
         "# Reading numbers: several digits on one canvas",
         "",
-        f"Model `{metadata.get('version', '?')}` with `digits.segment.read_number`. "
-        "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers`.",
+        f"Model `{metadata.get('version', '?')}`, read with `digits.segment.read_number`. "
+        "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers` "
+        "(a few minutes).",
         "",
     ]
     for name, rows in results.items():
@@ -213,25 +223,36 @@ def write_report(
         lines.append("")
     lines += [
         "- **read exactly**: the whole number read right (sequence accuracy);",
-        "- **per digit**: 1 - (edits from the drawn number to the number read) / digits drawn;",
-        "- **pieces right**: segmentation alone, as many pieces as digits drawn;",
-        "- **components alone**: the same for plain connected components of the ink, i.e.",
-        "  how often no digit is broken and no two touch: what the merge and cut rules start from;",
-        "- **model alone**: each digit drawn alone on its own canvas and read by the model:",
-        "  the ceiling that perfect segmentation would reach;",
-        "- **ms p50**: `ink_map` + `read_number` per canvas, median, this machine (shared CPU).",
-        "",
-        "## Numbers read wrongly (test set)",
-        "",
-        "Red: the pieces and what the model read in each.",
-        "",
-        "![numbers read wrongly](numbers_wrong.png)",
+        "- **per digit**: 1 - (edits from the number drawn to the number read) / digits drawn;",
+        "- **pieces right**: segmentation alone: as many pieces as digits drawn;",
+        "- **components alone**: the same for plain connected components of the ink: how often",
+        "  no digit is broken and no two touch, which is where the merge and cut rules start;",
+        "- **model alone**: each digit drawn alone on its own canvas and read by the model, the",
+        "  ceiling for perfect segmentation (the model was trained on MNIST train digits, so on",
+        "  the dev set this is higher than on the test set);",
+        "- **ms p50**: `ink_map` + `read_number` per canvas, median, on the machine that ran",
+        "  this (shared with other work).",
         "",
         "## How the numbers are made",
         "",
-        __doc__.split("Sets of synthetic", 1)[1].split("Writes models", 1)[0].strip(),
+        "Each set has the same number of numbers of each length, 2 to 6 digits, the digits",
+        "drawn at random from MNIST test (the test set, never used to tune anything) or",
+        "MNIST train (the dev set the segmentation rules were tuned on; the model trained on",
+        "these digits too). Every canvas goes through serving's path: `ink_map`, then",
+        "`read_number` (segmentation, then the model on each piece, the model also judging",
+        "doubtful merges and cuts).",
         "",
         (numbers.__doc__ or "").strip(),
+        "",
+        "## Examples (test set)",
+        "",
+        "Red: the pieces found and what the model read in each.",
+        "",
+        "![numbers from the test set](numbers_examples.png)",
+        "",
+        "## Numbers read wrongly (test set)",
+        "",
+        "![numbers read wrongly](numbers_wrong.png)",
         "",
     ]
     path = models_dir / "NUMBERS.md"
@@ -245,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     parser.add_argument("--per-length", type=int, default=1000, help="test numbers per length")
-    parser.add_argument("--dev-per-length", type=int, default=400, help="dev numbers per length")
+    parser.add_argument("--dev-per-length", type=int, default=500, help="dev numbers per length")
     parser.add_argument("--no-report", action="store_true", help="print figures, write nothing")
     args = parser.parse_args(argv)
     metadata = json.loads((args.models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
@@ -256,20 +277,21 @@ def main(argv: list[str] | None = None) -> None:
         "dev": (mnist.train_images, mnist.train_labels, args.dev_per_length),
     }
     results: dict[str, dict[str, Any]] = {}
-    wrong_test: list[tuple[NumberSample, list[DigitReading]]] = []
+    pictures: dict[str, list[Reading]] = {}
     for name, (images, labels, per_length) in sets.items():
         if per_length <= 0:
             continue
         print(f"{name}: {per_length} numbers of each length {LENGTHS}", flush=True)
         samples = build_numbers(images, labels, SEEDS[name], per_length)
-        tallies, wrong = evaluate(model, samples)
+        tallies, first, wrong = evaluate(model, samples)
         results[name] = summary(tallies)
         if name == "test":
-            wrong_test = wrong
+            pictures = {"numbers_examples.png": first, "numbers_wrong.png": wrong}
         print(json.dumps(results[name], indent=2), flush=True)
     if args.no_report:
         return
-    plot_wrong(wrong_test, args.models_dir / "numbers_wrong.png")
+    for filename, readings in pictures.items():
+        plot_readings(readings, args.models_dir / filename, empty="every number read right")
     print(f"Report: {write_report(results, metadata, args.models_dir)}")
 
 

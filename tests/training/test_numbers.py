@@ -54,13 +54,13 @@ def test_six_digits_fit_the_canvas_at_a_readable_size(mnist: Mnist) -> None:
 
 
 def test_numbers_are_deterministic_for_a_seed(mnist: Mnist) -> None:
-    first = build_numbers(mnist.train_images, mnist.train_labels, 5, 2, lengths=(2, 3))
-    again = build_numbers(mnist.train_images, mnist.train_labels, 5, 2, lengths=(2, 3))
-    other = build_numbers(mnist.train_images, mnist.train_labels, 6, 2, lengths=(2, 3))
+    first = list(build_numbers(mnist.train_images, mnist.train_labels, 5, 2, lengths=(2, 3)))
+    again = list(build_numbers(mnist.train_images, mnist.train_labels, 5, 2, lengths=(2, 3)))
+    other = list(build_numbers(mnist.train_images, mnist.train_labels, 6, 2, lengths=(2, 3)))
     assert [s.text for s in first] == [s.text for s in again]
     assert all(np.array_equal(a.image, b.image) for a, b in zip(first, again, strict=True))
     assert [s.text for s in first] != [s.text for s in other]
-    assert [len(s.digits) for s in first] == [2, 2, 3, 3]
+    assert [len(s.digits) for s in first] == [2, 3, 2, 3]  # lengths interleaved
 
 
 def test_edit_distance() -> None:
@@ -75,14 +75,16 @@ def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
     from digits.model import load_model
 
     model = load_model(ROOT / "models" / "digit_model_28.joblib")
-    samples = build_numbers(mnist.test_images, mnist.test_labels, 9, 3, lengths=(2, 3))
-    tallies, wrong = evaluate(model, samples)
+    samples = list(build_numbers(mnist.test_images, mnist.test_labels, 9, 3, lengths=(2, 3)))
+    tallies, first, wrong = evaluate(model, samples, keep=4)
     assert sorted(tallies) == [2, 3]
     assert tallies[2].numbers == 3 and tallies[3].digits == 9
     rows = summary(tallies)
     assert set(rows) == {"2", "3", "2-4", "all"}
     assert rows["all"]["numbers"] == 6
     assert 0.0 <= rows["all"]["exact"] <= rows["all"]["per_digit"] <= 1.0
+    assert [sample for sample, _ in first] == samples[:4]
+    assert len(wrong) <= 4
     for sample, readings in wrong:
         assert "".join(str(r.digit) for r in readings) != sample.text
     assert ink_map(samples[0].image).shape == (HEIGHT, samples[0].image.size[0])
@@ -98,3 +100,4 @@ def test_the_report_is_written(tmp_path: Path) -> None:
     assert version in report
     assert "from MNIST test digits" in report and "from MNIST train digits" in report
     assert (tmp_path / "numbers_wrong.png").stat().st_size > 0
+    assert (tmp_path / "numbers_examples.png").stat().st_size > 1000
