@@ -24,6 +24,18 @@ pytestmark = pytest.mark.browser
 PERCENT = re.compile(r"^[<>]?\d{1,3}\.\d%$")  # ">99.9%": sure, not certain
 
 
+def watch_pointer_types(page: Page) -> None:
+    page.get_by_test_id("canvas").evaluate(
+        "c => { window.pointerTypes = new Set();"
+        " c.addEventListener('pointerdown', e => window.pointerTypes.add(e.pointerType)); }"
+    )
+
+
+def pointer_types(page: Page) -> list[str]:
+    types: list[str] = page.evaluate("() => [...window.pointerTypes]")
+    return types
+
+
 def assert_answer(page: Page, digit: int) -> None:
     """The page shows `digit` with its confidence, ten bars, and the model's input."""
     expect(page.get_by_test_id("prediction")).to_have_text(str(digit))
@@ -41,10 +53,12 @@ def assert_answer(page: Page, digit: int) -> None:
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
 def test_mouse_drawn_digit_is_read_automatically(page: Page, sample: Sample) -> None:
+    watch_pointer_types(page)
     # Auto-predict is on by default: lifting the mouse is enough.
     with page.expect_response(lambda r: is_predict(r.request)) as answer:
         draw_sample(page, sample, "mouse")
     assert answer.value.status == 200
+    assert pointer_types(page) == ["mouse"]
     assert_answer(page, sample.digit)
 
 
@@ -54,15 +68,19 @@ TOUCH_SAMPLES = [s for s in SAMPLES if s.id in {"2-hook", "4-open", "5-bar-last"
 @pytest.mark.parametrize("sample", TOUCH_SAMPLES, ids=lambda s: s.id)
 def test_finger_drawn_digit_on_a_phone(open_page: OpenPage, sample: Sample) -> None:
     page = open_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    watch_pointer_types(page)
     with page.expect_response(lambda r: is_predict(r.request)):
         draw_sample(page, sample, "touch")
+    assert pointer_types(page) == ["touch"], "real touch input, not mouse emulation"
     assert_answer(page, sample.digit)
 
 
 def test_pen_drawn_digit(page: Page) -> None:
     sample = next(s for s in SAMPLES if s.id == "6-loop")
+    watch_pointer_types(page)
     with page.expect_response(lambda r: is_predict(r.request)):
         draw_sample(page, sample, "pen")
+    assert pointer_types(page) == ["pen"]
     assert_answer(page, 6)
 
 
