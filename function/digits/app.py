@@ -53,8 +53,9 @@ def describe_error(error: Exception) -> tuple[int, str, str]:
             return status, code, message or str(error)
     if isinstance(error, RequestValidationError):
         return 422, "invalid_request", _schema_message(error)
-    if isinstance(error, HTTPException) and error.status_code in HTTP_ERRORS:
-        return error.status_code, HTTP_ERRORS[error.status_code], _http_message(error)
+    if isinstance(error, HTTPException) and error.status_code < 500:
+        status = error.status_code
+        return status, HTTP_ERRORS.get(status, "invalid_request"), _http_message(status)
     return 500, "internal", INTERNAL_MESSAGE
 
 
@@ -140,8 +141,12 @@ def _schema_message(error: RequestValidationError) -> str:
     return "; ".join(parts) or "the request does not match the API"
 
 
-def _http_message(error: HTTPException) -> str:
-    return "no such resource" if error.status_code == 404 else "method not allowed here"
+def _http_message(status: int) -> str:
+    if status == 404:
+        return "no such resource"
+    if status == 405:
+        return "method not allowed here"
+    return "the request is not one this API accepts"
 
 
 def __getattr__(name: str) -> FastAPI:

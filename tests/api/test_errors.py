@@ -125,3 +125,15 @@ def test_a_blank_canvas_never_reaches_the_model(tmp_path: Path) -> None:
     with TestClient(app) as client:
         response = client.post("/predict", json={"image": data_url(blank_png("transparent"))})
     assert_error(response, 422, "empty_canvas")
+
+
+def test_every_exception_maps_to_a_code_and_a_safe_message() -> None:
+    assert describe_error(ImageTooLarge("the body is over 9 bytes")) == (
+        413,
+        "too_large",
+        "the body is over 9 bytes",
+    )
+    assert describe_error(HTTPException(400, "parser detail"))[:2] == (400, "invalid_request")
+    assert "parser detail" not in describe_error(HTTPException(400, "parser detail"))[2]
+    for unexpected in (HTTPException(502, "upstream"), DigitError("x"), ValueError("secret")):
+        assert describe_error(unexpected) == (500, "internal", INTERNAL_MESSAGE)
