@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from starlette.exceptions import HTTPException
 from tests.api.conftest import MakeClient
 from tests.function_support import assert_error, png_header_only, settings_for, tiny_model
 
-from digits.app import create_app
+from digits.app import INTERNAL_MESSAGE, create_app, describe_error
+from digits.errors import DigitError, ImageTooLarge
 from digits.predictor import Predictor
 from tools.canvas import blank_png, canvas_png, data_url
 
