@@ -125,5 +125,7 @@ def _ink_from_gray(gray: FloatImage) -> FloatImage | None:
     peak = float(contrast.max(initial=0.0))
     if peak < MIN_CONTRAST:
         return None
-    ink: FloatImage = np.clip(contrast * (1.0 / peak), 0.0, 1.0)
+    # In place: this runs on every canvas pixel of every request.
+    contrast *= 1.0 / peak
+    ink: FloatImage = np.clip(contrast, 0.0, 1.0, out=contrast)
     return ink
