@@ -42,7 +42,7 @@ def translate(template_text: str, region: str, parameters: dict[str, str]) -> di
         ):
             props.setdefault("ImageUri", PLACEHOLDER_IMAGE.format(region=region))
     # The translator reads the region (for ARNs it writes) from the environment.
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    os.environ["AWS_DEFAULT_REGION"] = region
     result: dict[str, Any] = transform(template, parameters, NoManagedPolicies())
     return result
 
