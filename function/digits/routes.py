@@ -31,6 +31,7 @@ from digits.settings import Settings
 router = APIRouter()
 
 JSON_TYPE = "application/json"
+IDENTITY = frozenset({"", "identity"})  # Content-Encoding values meaning "not encoded"
 IMAGE_BODY = {"schema": {"type": "string", "format": "binary"}}
 PREDICT_OPENAPI: dict[str, Any] = {
     "requestBody": {
@@ -57,7 +58,7 @@ PREDICT_ERRORS: dict[int | str, dict[str, Any]] = {
     200: _answer("PredictResponse", "The digit, all ten probabilities and the 28x28 preview"),
     400: _error("invalid_image: not a data URL, bad base64, not a PNG/JPEG/WebP, under 8x8"),
     413: _error("too_large: body over MAX_BODY_BYTES, or image over the pixel limits"),
-    415: _error("unsupported_media_type: Content-Type not JSON nor image/png|jpeg|webp"),
+    415: _error("unsupported_media_type: Content-Type not JSON/PNG/JPEG/WebP, or compressed"),
     422: _error("empty_canvas: nothing drawn; invalid_request: JSON not as documented"),
     500: _error("internal: unexpected failure (details in the logs, by request_id)"),
     503: _error("model_unavailable: the model could not be loaded"),
@@ -80,6 +81,10 @@ async def predict(request: Request) -> Response:
             'send application/json ({"image": data URL}) or an image/png, image/jpeg '
             "or image/webp body"
         )
+    # A compressed body is refused as RFC 9110 says (415), not misread as bad JSON; and
+    # nothing is ever inflated, so a small gzip bomb cannot become a large body here.
+    if request.headers.get("content-encoding", "identity").strip().lower() not in IDENTITY:
+        raise UnsupportedMediaType("send the body uncompressed (no Content-Encoding)")
     body = await read_body(request, settings.max_body_bytes)
 
     started = time.perf_counter()

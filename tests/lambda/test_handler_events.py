@@ -118,6 +118,12 @@ def _with_body(template: str, case: Case) -> dict[str, Any]:
     for name in [name for name in headers if name.lower() == "content-type"]:
         del headers[name]
     headers["content-type"] = case.content_type
+    headers.update(case.headers)
+    if "httpMethod" in payload:  # REST API (payload 1.0)
+        payload["httpMethod"] = payload["requestContext"]["httpMethod"] = case.method
+    else:  # HTTP API (payload 2.0)
+        payload["requestContext"]["http"]["method"] = case.method
+        payload["routeKey"] = payload["requestContext"]["routeKey"] = f"{case.method} /predict"
     if "multiValueHeaders" in payload:
         payload["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
     return payload
