@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps
+.PHONY: lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -27,6 +27,8 @@ help:
 	@echo "make lambda-local  the function under the Lambda emulator behind SAM's local API Gateway,"
 	@echo "                   and the page, at http://127.0.0.1:3000 (PORT= to change; no Docker)"
 	@echo "make benchmark  the function's cold start, warm latency and req/s (README)"
+	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
+	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
 	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
@@ -102,6 +104,16 @@ lambda-memory: venv sam
 # Cold start, warm latency by stage, import times and req/s of the function (README).
 benchmark: venv
 	PYTHONPATH=function:. $(PY) bench/benchmark_function.py
+
+# Load and soak of make run and the Docker-free Lambda stack (loopback, bounded; a few minutes):
+# a bench, not a test. Its figures go to bench/results/load_soak.json for the report below.
+load-soak: venv sam
+	PYTHONPATH=function:. $(PY) bench/load_soak.py --target both --json bench/results/load_soak.json
+
+# docs/RELIABILITY.md: hostile inputs, fuzzing, faults and security checks as observed now,
+# with the figures of the last make load-soak.
+reliability-report: venv sam browser-deps
+	PYTHONPATH=function:. $(PY) bench/reliability_report.py
 
 # Regenerate events/ (sam local generate-event + canvas PNGs drawn by Chromium).
 events: venv sam browser-deps
