@@ -94,14 +94,14 @@ def render_corpus(observed: list[Observed]) -> list[str]:
         mark = "" if o.as_documented and not o.leaks else " **(differs)**"
         leaks = f" leaks: {', '.join(o.leaks)}" if o.leaks else ""
         lines.append(
-            f"| {number} | {_cell(o.case.name)} | {_cell(_sent(o.case))} | {documented} | "
+            f"| {number} | {cell(o.case.name)} | {cell(_sent(o.case))} | {documented} | "
             f"{o.outcome}{mark}{leaks} | {o.answer_bytes} B | {o.peak_growth_mib:.1f} MiB | "
-            f"{_cell(o.case.why)} |"
+            f"{cell(o.case.why)} |"
         )
     return lines
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -325,7 +325,7 @@ def render_faults(results: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for name, r in results:
-        log = "<br>".join(_cell(line) for line in r["log"]) or "(none)"
+        log = "<br>".join(cell(line) for line in r["log"]) or "(none)"
         lines.append(f"| {name} | {r['seconds']:.2f} s | {r['health']} | {r['predict']} | {log} |")
     return lines
 
@@ -372,7 +372,7 @@ def render_security(browser: list[tuple[str, str, float]]) -> list[str]:
         "| file:line | rule | justification |",
         "|---|---|---|",
     ]
-    lines += [f"| `{s.path}:{s.line}` | {s.rule} | {_cell(s.reason)} |" for s in ruff.suppressions]
+    lines += [f"| `{s.path}:{s.line}` | {s.rule} | {cell(s.reason)} |" for s in ruff.suppressions]
     audit_text = {
         "clean": f"no known vulnerability in {len(audit.audited)} audited pins",
         "vulnerable": "VULNERABLE: " + "; ".join(audit.vulnerabilities),
