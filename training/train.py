@@ -10,8 +10,10 @@ softmax is exported as a numpy bundle, evaluated, and written to models/.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,13 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.neural_network import MLPClassifier
 
+from digits.model import MlpEnsemble, load_model
 from training import dataset
 from training.evaluate import evaluate, write_report
 from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
-from training.mnist import load_mnist
+from training.mnist import Mnist, load_mnist
+
+VALIDATION_COPY = 99  # seed of the validation set's augmented rendering
 
 
 @dataclass(frozen=True)
@@ -39,62 +44,71 @@ class Config:
     l2: float = 1e-5
     batch: int = 128
     subset: int = 0  # 0 = all of MNIST train; a small number for a smoke run
+    # Networks shipped: the subset of the trained ones that validates best together.
+    # Two 800-400 networks keep the model file under 10 MB; three would not.
+    keep: int = 2
 
 
-def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
-    started = time.perf_counter()
-    mnist = load_mnist()
-    rng = np.random.default_rng(config.seed)
-    order = rng.permutation(len(mnist.train_labels))
+def split(config: Config, mnist: Mnist) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(training, validation) indices into MNIST train, fixed by the seed."""
+    order = np.random.default_rng(config.seed).permutation(len(mnist.train_labels))
     if config.subset:
         order = order[: config.subset]
     held_out = min(config.validation, len(order) // 5)
-    val_index, train_index = np.sort(order[:held_out]), np.sort(order[held_out:])
-    images, labels = mnist.train_images, mnist.train_labels
+    return np.sort(order[held_out:]), np.sort(order[:held_out])
 
-    print(f"Rendering: {len(train_index)} training digits x (1 + {config.copies} copies)")
-    skeletons = dataset.compute_skeletons(images[order])
-    by_index = dict(zip(order.tolist(), skeletons, strict=True))
-    train_sk = [by_index[i] for i in train_index.tolist()]
-    val_sk = [by_index[i] for i in val_index.tolist()]
-    train_x = [dataset.preprocess_mnist(images[train_index])]
-    for copy in range(config.copies):
-        train_x.append(
-            dataset.render(
-                "augment", images[train_index], labels[train_index], train_sk, (config.seed, copy)
-            )
-        )
-    x_train = np.concatenate(train_x)
-    y_train = np.tile(labels[train_index], 1 + config.copies)
-    x_val = np.concatenate(
-        [
-            dataset.preprocess_mnist(images[val_index]),
-            dataset.render(
-                "augment", images[val_index], labels[val_index], val_sk, (config.seed, 99)
-            ),
-        ]
-    )
-    y_val = np.tile(labels[val_index], 2)
-    print(f"Training set {x_train.shape}, validation set {x_val.shape}", flush=True)
 
-    estimators = []
-    val_scores = []
-    for member in range(config.networks):
-        estimator, score = train_network(config, member, x_train, y_train, x_val, y_val)
-        estimators.append(estimator)
-        val_scores.append(score)
-    ensemble = ensemble_from_sklearn(estimators)
-    val_proba = ensemble.predict_proba(x_val.astype(np.float32) / 255.0)
-    ensemble_val = float((val_proba.argmax(axis=1) == y_val).mean())
-    print(f"Ensemble validation accuracy: {ensemble_val:.4%}")
+def labelled_set(
+    config: Config, mnist: Mnist, index: npt.NDArray[np.intp], copies: Sequence[int]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """The digits as they are plus one augmented rendering per copy seed."""
+    images, labels = mnist.train_images[index], mnist.train_labels[index]
+    skeletons = dataset.compute_skeletons(images)
+    parts = [dataset.preprocess_mnist(images)]
+    parts += [
+        dataset.render("augment", images, labels, skeletons, (config.seed, copy)) for copy in copies
+    ]
+    return np.concatenate(parts), np.tile(labels, len(parts))
+
+
+def train(
+    config: Config,
+    models_dir: Path = MODELS_DIR,
+    trained: MlpEnsemble | None = None,
+    trained_seconds: float | None = None,
+) -> dict[str, Any]:
+    """Train (or, given ``trained`` networks, only re-select and re-export) and evaluate."""
+    started = time.perf_counter()
+    mnist = load_mnist()
+    train_index, val_index = split(config, mnist)
+    x_val, y_val = labelled_set(config, mnist, val_index, [VALIDATION_COPY])
+    val_scores: list[float] = []
+    training_samples = len(train_index) * (1 + config.copies)
+    if trained is None:
+        print(f"Rendering: {len(train_index)} training digits x (1 + {config.copies} copies)")
+        x_train, y_train = labelled_set(config, mnist, train_index, range(config.copies))
+        print(f"Training set {x_train.shape}, validation set {x_val.shape}", flush=True)
+        estimators = []
+        for member in range(config.networks):
+            estimator, score = train_network(config, member, x_train, y_train, x_val, y_val)
+            estimators.append(estimator)
+            val_scores.append(score)
+        trained = ensemble_from_sklearn(estimators)
+    else:
+        val_scores = [accuracy(MlpEnsemble((net,)), x_val, y_val) for net in trained.networks]
+    ensemble, kept = select_members(trained, x_val, y_val, config.keep)
+    ensemble_val = accuracy(ensemble, x_val, y_val)
+    print(f"Ensemble of networks {kept}: validation accuracy {ensemble_val:.4%}")
 
     training_info = {
         "config": asdict(config),
-        "training_samples": len(y_train),
+        "training_samples": training_samples,
         "validation_samples": len(y_val),
         "validation_accuracy_per_network": val_scores,
+        "validation_accuracy_all_networks": accuracy(trained, x_val, y_val),
+        "networks_kept": kept,
         "validation_accuracy_ensemble": ensemble_val,
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(trained_seconds or time.perf_counter() - started, 1),
         "data": "MNIST train (60k) split into train/validation, plus canvas-style augmentations",
     }
     limit = config.subset and min(config.subset, len(mnist.test_labels))
@@ -104,6 +118,26 @@ def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     write_report(metadata, models_dir)
     print(f"Done in {time.perf_counter() - started:.0f} s; model written to {models_dir}")
     return metrics
+
+
+def accuracy(
+    model: MlpEnsemble, pixels: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8]
+) -> float:
+    predicted = model.predict_proba(pixels.astype(np.float32) / 255.0).argmax(axis=1)
+    return float((predicted == labels).mean())
+
+
+def select_members(
+    trained: MlpEnsemble, x_val: npt.NDArray[np.uint8], y_val: npt.NDArray[np.uint8], keep: int
+) -> tuple[MlpEnsemble, list[int]]:
+    """The `keep` networks whose averaged answer validates best (ties: earlier ones)."""
+    best: tuple[float, list[int]] = (-1.0, [])
+    count = len(trained.networks)
+    for members in itertools.combinations(range(count), min(keep, count)):
+        score = accuracy(MlpEnsemble(tuple(trained.networks[i] for i in members)), x_val, y_val)
+        if score > best[0]:
+            best = (score, list(members))
+    return MlpEnsemble(tuple(trained.networks[i] for i in best[1])), best[1]
 
 
 def train_network(
@@ -169,7 +203,14 @@ def main(argv: list[str] | None = None) -> None:
         "--subset", type=int, default=0, help="use only N MNIST train digits (smoke runs)"
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--keep", type=int, default=defaults.keep, help="networks shipped")
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
+    parser.add_argument(
+        "--reselect",
+        action="store_true",
+        help="train nothing: re-select --keep of the networks already in --models-dir's "
+        "model (same validation set), then export and evaluate again",
+    )
     args = parser.parse_args(argv)
     config = Config(
         seed=args.seed,
@@ -179,8 +220,23 @@ def main(argv: list[str] | None = None) -> None:
         epochs=args.epochs,
         decay_every=max(1, args.epochs // 4),
         subset=args.subset,
+        keep=args.keep,
     )
-    train(config, models_dir=args.models_dir)
+    if not args.reselect:
+        train(config, models_dir=args.models_dir)
+        return
+    previous = json.loads((args.models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    trained = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
+    if not isinstance(trained, MlpEnsemble):
+        raise SystemExit("--reselect needs a model bundle made by this training")
+    config = Config(
+        **{
+            **previous["training"]["config"],
+            "keep": args.keep,
+            "hidden": tuple(previous["training"]["config"]["hidden"]),
+        }
+    )
+    train(config, args.models_dir, trained, previous["training"]["seconds"])
 
 
 if __name__ == "__main__":

@@ -109,6 +109,10 @@ def _gray_and_alpha(image: Image.Image) -> tuple[FloatImage, FloatImage | None]:
         peak = 65535.0 if float(values.max(initial=0.0)) > 255.0 else 255.0
         return np.clip(values * (255.0 / peak), 0.0, 255.0), None
     if mode in _ALPHA_MODES:
+        if image.getchannel(len(image.getbands()) - 1).getextrema()[0] == 255:
+            # Opaque everywhere, like the page's white-filled canvas (its PNG is still
+            # RGBA): compositing over white changes nothing, one conversion is half the work.
+            return np.asarray(image.convert("L"), dtype=np.float32), None
         luminance_alpha = np.asarray(image.convert("LA"), dtype=np.float32)
         gray, alpha = luminance_alpha[..., 0], luminance_alpha[..., 1]
         opacity = alpha / 255.0

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from digits.model import load_model, sha256_of
-from training.train import Config, train
+from digits.model import MlpEnsemble, Network, load_model, sha256_of
+from training.train import Config, accuracy, select_members, train
 
 
 @pytest.mark.slow
@@ -40,3 +41,25 @@ def test_training_is_reproducible_for_a_seed(tmp_path: Path) -> None:
     second = load_model(tmp_path / "b" / "digit_model_28.joblib")
     probe = np.random.default_rng(0).random((4, 784), dtype=np.float32)
     np.testing.assert_array_equal(first.predict_proba(probe), second.predict_proba(probe))
+
+
+def test_select_members_keeps_the_best_validating_subset() -> None:
+    rng = np.random.default_rng(4)
+    networks = tuple(
+        Network(
+            weights=(rng.normal(0, 0.2, (784, 10)).astype(np.float32),),
+            biases=(np.zeros(10, np.float32),),
+        )
+        for _ in range(4)
+    )
+    trained = MlpEnsemble(networks)
+    pixels = rng.integers(0, 256, (300, 784)).astype(np.uint8)
+    labels = trained.predict_proba(pixels.astype(np.float32) / 255).argmax(axis=1).astype(np.uint8)
+    labels[::3] = (labels[::3] + 1) % 10  # noise, so subsets differ
+    chosen, kept = select_members(trained, pixels, labels, keep=2)
+    scores = {
+        pair: accuracy(MlpEnsemble((networks[pair[0]], networks[pair[1]])), pixels, labels)
+        for pair in itertools.combinations(range(4), 2)
+    }
+    assert tuple(kept) == max(scores, key=lambda pair: (scores[pair], -pair[0], -pair[1]))
+    assert len(chosen.networks) == 2

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import base64
-from io import BytesIO
 
-import numpy as np
 import pytest
 from PIL import Image, ImageFile
 from tests.function_support import png_bytes, png_header_only
 
 from digits.decode import ImageLimits, bytes_from_data_url, decode_base64, open_image
 from digits.errors import ImageTooLarge, InvalidImage
-from digits.preprocess import preprocess
-from tools.canvas import draw_digit
 
 LIMITS = ImageLimits(max_side=4096, max_pixels=4096 * 4096)
 PNG = png_bytes(Image.new("L", (32, 32), 255))
@@ -129,25 +125,3 @@ def test_pillows_bomb_guard_is_set_to_the_limit() -> None:
     assert Image.MAX_IMAGE_PIXELS == 5000
     open_image(PNG, LIMITS)
     assert LIMITS.max_pixels == Image.MAX_IMAGE_PIXELS
-
-
-def test_an_alpha_channel_opaque_everywhere_is_dropped() -> None:
-    opaque = open_image(png_bytes(Image.new("RGBA", (16, 16), (200, 10, 90, 255))), LIMITS)
-    assert opaque.mode == "L"
-    seethrough = open_image(png_bytes(Image.new("RGBA", (16, 16), (0, 0, 0, 0))), LIMITS)
-    assert seethrough.mode == "RGBA"
-    grey = open_image(png_bytes(Image.new("LA", (16, 16), (0, 255))), LIMITS)
-    assert grey.mode == "L"
-
-
-@pytest.mark.parametrize("digit", range(10))
-def test_dropping_opaque_alpha_leaves_the_models_input_unchanged(digit: int) -> None:
-    canvas = draw_digit(digit, variant=digit + 3)
-    # Coloured ink on tinted paper, opaque: every colour channel matters to luminance.
-    tinted = Image.merge("RGBA", (*canvas.convert("RGB").point(lambda v: v * 0.8 + 30).split(),
-                                  Image.new("L", canvas.size, 255)))  # fmt: skip
-    png = png_bytes(tinted)
-    raw = Image.open(BytesIO(png))
-    raw.load()
-    assert raw.mode == "RGBA"
-    assert np.array_equal(preprocess(open_image(png, LIMITS)), preprocess(raw))

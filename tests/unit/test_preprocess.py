@@ -103,6 +103,15 @@ def test_every_common_mode_reads_the_same(mode: str, background: object, ink: ob
     assert np.abs(result - REFERENCE).max() < 1e-4
 
 
+def test_opaque_alpha_takes_the_short_path_with_the_same_result() -> None:
+    # Coloured ink on tinted paper, opaque: every colour channel matters to luminance.
+    tinted = canvas(background=(240, 230, 200, 255), ink=(30, 60, 120, 255))
+    seethrough = tinted.copy()
+    seethrough.putpixel((0, 0), (240, 230, 200, 254))  # one pixel forces the composite
+    assert np.abs(preprocess(tinted) - preprocess(seethrough)).max() < 1e-3
+    assert np.abs(preprocess(tinted) - REFERENCE).max() < 1e-3
+
+
 def test_palette_png_with_a_transparent_background_index() -> None:
     # Index 0 (black, transparent) is the background, index 1 (black, opaque) the ink.
     palette = Image.new("P", (280, 280), 0)
