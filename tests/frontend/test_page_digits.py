@@ -117,11 +117,25 @@ def doubtful_server() -> Iterator[str]:
 
 def test_uncertain_answer_asks_to_draw_again(open_page: OpenPage, doubtful_server: str) -> None:
     page = open_page(server=doubtful_server)
+    # A plus sign is no digit: no model is sure to six decimals what it is.
+    plus = [line((0.25, 0.5), (0.75, 0.5)), line((0.5, 0.25), (0.5, 0.75))]
     with page.expect_response(lambda r: is_predict(r.request)) as response:
-        draw_sample(page, next(s for s in SAMPLES if s.id == "1-flag"))
-    assert response.value.json()["uncertain"] is True
-    expect(page.get_by_test_id("prediction")).to_have_text("1")
+        draw_with_mouse(page, plus)
+    answer = response.value.json()
+    assert answer["uncertain"] is True
+    expect(page.get_by_test_id("prediction")).to_have_text(str(answer["digit"]))
     notice = page.get_by_test_id("notice")
     expect(notice).to_have_text("Not sure. Try drawing it again, larger and clearer.")
     expect(notice).to_have_attribute("data-kind", "uncertain")
     expect(page.locator("#announcer")).to_contain_text("Not sure")
+    # Other digits the model gives at least 10% are offered, likeliest first.
+    likely = sorted(
+        (d for d, p in enumerate(answer["probabilities"]) if p >= 0.1 and d != answer["digit"]),
+        key=lambda d: -answer["probabilities"][d],
+    )
+    alternatives = page.locator("#alternatives")
+    if likely:
+        in_order = r"\D+".join(map(str, likely))
+        expect(alternatives).to_have_text(re.compile(rf"^Could it be {in_order}\?$"))
+    else:
+        expect(alternatives).to_be_hidden()
