@@ -171,7 +171,9 @@ def test_s3_model_loads_with_its_metadata(start: Any, tmp_path: Path, s3: Any) -
 
 @pytest.fixture
 def model_bytes(tmp_path: Path) -> bytes:
-    return tiny_model(tmp_path / "..", seed=7).read_bytes()
+    source = tmp_path / "source"
+    source.mkdir()
+    return tiny_model(source, seed=7).read_bytes()
 
 
 def endpoint(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
