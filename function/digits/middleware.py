@@ -86,6 +86,7 @@ class RequestMiddleware:
                     "digit": outcome.get("digit"),
                     "confidence": outcome.get("confidence"),
                     "uncertain": outcome.get("uncertain"),
+                    "number_length": outcome.get("number_length"),
                     "latency_ms": round((time.perf_counter() - started) * 1000, 3),
                     "body_bytes": body_bytes,
                     "stages_ms": outcome.get("stages_ms"),

@@ -1,5 +1,9 @@
 """/predict, /health, /model: body -> decode -> preprocess -> model -> JSON.
 
+/predict reads the whole drawing as one digit (``digit``), and the number on it
+(``number``, ``digits``): numbers.read_digits segments the canvas only when it may
+hold more than one digit, so a single digit costs what it always did.
+
 /predict is ``async`` and does its ~1 ms of CPU work inline: a thread hop would
 cost about as much as the work, and Lambda sends one request at a time anyway.
 It reads the body itself (not as a FastAPI parameter) because one route takes
@@ -22,10 +26,18 @@ from pydantic import ValidationError
 
 from digits.decode import MEDIA_TYPES, ImageLimits, bytes_from_data_url, open_image
 from digits.errors import ImageTooLarge, UnsupportedMediaType
+from digits.numbers import read_digits
 from digits.predictor import Predictor
-from digits.preprocess import preprocess
+from digits.preprocess import fit_and_centre, ink_bounds, ink_map
 from digits.preview import preview_data_url
-from digits.schemas import HealthResponse, PredictRequest, PredictResponse, reference
+from digits.schemas import (
+    DigitBox,
+    HealthResponse,
+    PredictRequest,
+    PredictResponse,
+    ReadDigit,
+    reference,
+)
 from digits.settings import Settings
 
 router = APIRouter()
@@ -55,7 +67,10 @@ def _error(description: str) -> dict[str, Any]:
 
 
 PREDICT_ERRORS: dict[int | str, dict[str, Any]] = {
-    200: _answer("PredictResponse", "The digit, all ten probabilities and the 28x28 preview"),
+    200: _answer(
+        "PredictResponse",
+        "The digit, all ten probabilities, the 28x28 preview, and the number with each digit's box",
+    ),
     400: _error("invalid_image: not a data URL, bad base64, not a PNG/JPEG/WebP, under 8x8"),
     413: _error("too_large: body over MAX_BODY_BYTES, or image over the pixel limits"),
     415: _error("unsupported_media_type: Content-Type not JSON/PNG/JPEG/WebP, or compressed"),
@@ -91,10 +106,15 @@ async def predict(request: Request) -> Response:
     data = _image_bytes(body) if media_type == JSON_TYPE else body
     image = open_image(data, request.app.state.limits)
     decoded = time.perf_counter()
-    pixels = preprocess(image)
+    # preprocess() in its three steps: the ink map and its bounds serve the number too.
+    ink = ink_map(image)
+    rows, cols = ink_bounds(ink)
+    pixels = fit_and_centre(ink[rows, cols])
     preprocessed = time.perf_counter()
     prediction = predictor.predict(pixels)
     predicted = time.perf_counter()
+    readings, segmented = read_digits(ink, rows, cols, prediction, predictor.require_model())
+    numbered = time.perf_counter()
     answer = PredictResponse(
         digit=prediction.digit,
         confidence=prediction.confidence,
@@ -102,6 +122,20 @@ async def predict(request: Request) -> Response:
         uncertain=prediction.uncertain,
         model_version=predictor.version or "",
         preview=preview_data_url(pixels),
+        number="".join(str(reading.digit) for reading in readings),
+        digits=[
+            ReadDigit(
+                digit=reading.digit,
+                confidence=round(reading.confidence, 6),
+                box=DigitBox(
+                    left=reading.box.left,
+                    top=reading.box.top,
+                    right=reading.box.right,
+                    bottom=reading.box.bottom,
+                ),
+            )
+            for reading in readings
+        ],
     ).model_dump_json()
     serialised = time.perf_counter()
 
@@ -109,11 +143,14 @@ async def predict(request: Request) -> Response:
     outcome["digit"] = prediction.digit
     outcome["confidence"] = prediction.confidence
     outcome["uncertain"] = prediction.uncertain
+    outcome["number_length"] = len(readings)
     outcome["stages_ms"] = {
         "decode": _ms(started, decoded),
         "preprocess": _ms(decoded, preprocessed),
         "model": _ms(preprocessed, predicted),
-        "serialize": _ms(predicted, serialised),
+        # 0 when the canvas clearly held one digit and segmentation was skipped.
+        "segment": _ms(predicted, numbered) if segmented else 0.0,
+        "serialize": _ms(numbered, serialised),
     }
     return Response(answer, media_type=JSON_TYPE)
 

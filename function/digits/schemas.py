@@ -20,8 +20,29 @@ class PredictRequest(BaseModel):
     )
 
 
+class DigitBox(BaseModel):
+    """Where a digit is on the canvas, in the sent image's pixels (right, bottom exclusive)."""
+
+    left: int = Field(ge=0)
+    top: int = Field(ge=0)
+    right: int = Field(ge=0)
+    bottom: int = Field(ge=0)
+
+
+class ReadDigit(BaseModel):
+    digit: int = Field(ge=0, le=9)
+    confidence: float = Field(ge=0, le=1, description="The probability of that digit.")
+    box: DigitBox
+
+
 class PredictResponse(BaseModel):
-    digit: int = Field(ge=0, le=9, description="The most probable digit.")
+    digit: int = Field(
+        ge=0,
+        le=9,
+        description="The most probable digit, reading the whole drawing as one digit (as "
+        "always, so older clients are unchanged). With several digits drawn it is that "
+        "single-image reading, not one of `digits`: use `number` and `digits` instead.",
+    )
     confidence: float = Field(ge=0, le=1, description="The probability of that digit.")
     probabilities: list[float] = Field(
         min_length=10, max_length=10, description="Probability of each digit 0-9."
@@ -30,6 +51,15 @@ class PredictResponse(BaseModel):
     model_version: str
     preview: str = Field(
         description="The 28x28 image the model saw (ink white on black) as a PNG data URL."
+    )
+    number: str = Field(
+        pattern="^[0-9]+$",
+        description='Every digit read, left to right, e.g. "2026"; for one digit, `digit`.',
+    )
+    digits: list[ReadDigit] = Field(
+        min_length=1,
+        description="Each digit read, left to right, with its confidence and its box. "
+        "One entry, agreeing with `digit`, when the drawing holds one digit.",
     )
 
 
@@ -48,7 +78,7 @@ class ErrorResponse(BaseModel):
     request_id: str = Field(description="Quote it when reporting a problem; it is in the logs.")
 
 
-COMPONENTS = (PredictRequest, PredictResponse, HealthResponse, ErrorResponse)
+COMPONENTS = (PredictRequest, DigitBox, ReadDigit, PredictResponse, HealthResponse, ErrorResponse)
 _REF = "#/components/schemas/{model}"
 
 

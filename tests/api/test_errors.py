@@ -114,7 +114,7 @@ def test_each_request_logs_one_line_without_image_data(client: TestClient, capsy
     assert first["status"] == 200 and first["error"] is None
     assert first["digit"] == ok.json()["digit"] and first["confidence"] == ok.json()["confidence"]
     assert first["body_bytes"] == len(png) and first["latency_ms"] > 0
-    assert set(first["stages_ms"]) == {"decode", "preprocess", "model", "serialize"}
+    assert set(first["stages_ms"]) == {"decode", "preprocess", "model", "segment", "serialize"}
     assert second["status"] == 400 and second["error"] == "invalid_image"
     assert second["errors"] == 1 and second["digit"] is None
     assert "iVBOR" not in json.dumps([first, second])  # no PNG (base64) in any log

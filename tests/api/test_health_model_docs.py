@@ -47,6 +47,8 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
         "uncertain",
         "model_version",
         "preview",
+        "number",
+        "digits",
     }
     assert set(schemas["ErrorResponse"]["properties"]) == {"error", "message", "request_id"}
     assert set(spec["paths"]) == {"/predict", "/health", "/model"}

@@ -15,7 +15,16 @@ from tests.function_support import png_bytes
 
 from tools.canvas import canvas_png, data_url, draw_digit
 
-ANSWER_KEYS = {"digit", "confidence", "probabilities", "uncertain", "model_version", "preview"}
+ANSWER_KEYS = {
+    "digit",
+    "confidence",
+    "probabilities",
+    "uncertain",
+    "model_version",
+    "preview",
+    "number",
+    "digits",
+}
 
 
 def check_answer(response: object, version: str = "test-1") -> dict[str, object]:
@@ -29,6 +38,7 @@ def check_answer(response: object, version: str = "test-1") -> dict[str, object]
     assert body["model_version"] == version
     preview = Image.open(BytesIO(base64.b64decode(body["preview"].split(",", 1)[1])))
     assert body["preview"].startswith("data:image/png;base64,") and preview.size == (28, 28)
+    assert body["number"] == "".join(str(read["digit"]) for read in body["digits"])
     return body
 
 
