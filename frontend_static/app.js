@@ -5,6 +5,7 @@ import { ApiError, health, predict } from "./api.js";
 import { isBlankDrawing, isBlankImage } from "./blank.js";
 import { DrawingPad, exportImage } from "./canvas.js";
 import { API_BASE_URL } from "./config.js";
+import { CANVAS_SIZE, NUMBER_WIDTH } from "./geometry.js";
 import { otherLanguage, pickLanguage, translate } from "./i18n.js";
 import { answerView, emptyBars, errorView } from "./view.js";
 
@@ -12,10 +13,15 @@ import { answerView, emptyBars, errorView } from "./view.js";
 const AUTO_DELAY_MS = 400;
 const STORE_LANG = "digit-lambda.lang";
 const STORE_AUTO = "digit-lambda.auto";
+const STORE_NUMBER = "digit-lambda.number";
 
 const $ = (id) => document.getElementById(id);
 const el = {
   canvas: $("pad"),
+  padFrame: $("pad-frame"),
+  numberMode: $("number-mode"),
+  numberLine: $("number-line"),
+  number: $("number"),
   undo: $("undo"),
   clear: $("clear"),
   predict: $("predict"),
@@ -67,6 +73,8 @@ const pad = new DrawingPad(el.canvas, {
 });
 
 el.auto.checked = load(STORE_AUTO) !== "off";
+el.numberMode.checked = load(STORE_NUMBER) === "on";
+applyNumberMode();
 buildBars();
 applyLanguage(state.lang);
 render();
@@ -89,6 +97,11 @@ el.clear.addEventListener("click", () => clearDrawing());
 el.auto.addEventListener("change", () => {
   save(STORE_AUTO, el.auto.checked ? "on" : "off");
   if (el.auto.checked && state.stale) schedulePrediction();
+});
+el.numberMode.addEventListener("change", () => {
+  save(STORE_NUMBER, el.numberMode.checked ? "on" : "off");
+  applyNumberMode();
+  drawingChanged();
 });
 el.langToggle.addEventListener("click", () => {
   state.lang = otherLanguage(state.lang);
@@ -124,9 +137,16 @@ function clearDrawing() {
   drawingChanged();
 }
 
+/** Number mode: a 560x280 canvas (sent as such) for several digits; else 280x280. */
+function applyNumberMode() {
+  el.padFrame.classList.toggle("is-wide", el.numberMode.checked);
+  pad.setWidth(el.numberMode.checked ? NUMBER_WIDTH : CANVAS_SIZE);
+}
+
 /** After a stroke, an undo or a clear: drop what no longer matches, maybe ask again. */
 function drawingChanged() {
   cancelPending();
+  if (pad.boxes.length > 0) pad.setBoxes([]); // they outline a drawing that has changed
   state.error = null;
   state.notice = null;
   if (pad.strokes().length === 0) {
@@ -160,8 +180,9 @@ async function requestPrediction() {
   const strokes = pad.strokes();
   // Checked here as well as by the API: no round trip, and never a guess for nothing.
   let exported = null;
-  if (!isBlankDrawing(strokes)) {
-    exported = exportImage(strokes);
+  // isBlankDrawing measures a square canvas; on the wide one the pixels decide alone.
+  if (pad.width !== CANVAS_SIZE || !isBlankDrawing(strokes)) {
+    exported = exportImage(strokes, pad.width);
     if (isBlankImage(exported.image)) exported = null;
   }
   if (exported === null) {
@@ -183,6 +204,7 @@ async function requestPrediction() {
     if (state.controller !== controller) return;
     state.answer = answer;
     state.stale = false;
+    pad.setBoxes(answerView(answer, state.lang).boxes);
     announce(answerView(answer, state.lang).announcement);
   } catch (error) {
     if (state.controller !== controller) return;
@@ -251,6 +273,10 @@ function renderAnswer() {
   const { lang, answer } = state;
   const view = answer ? answerView(answer, lang) : null;
   el.prediction.textContent = view ? view.digit : "";
+  // The number when several digits were read, or whenever number mode is on.
+  const showNumber = view !== null && (view.number.length > 1 || el.numberMode.checked);
+  el.number.textContent = showNumber ? view.number : "";
+  el.numberLine.hidden = !showNumber;
   el.prediction.hidden = view === null;
   el.confidenceLine.hidden = view === null;
   el.confidence.textContent = view ? view.confidence : "";

@@ -8,6 +8,7 @@ import * as history from "./history.js";
 
 const INK = "#000000";
 const PAPER = "#ffffff";
+const BOX = "#2563eb";
 
 /**
  * Paint strokes (canvas units) onto a 2D context scaled by `scale`.
@@ -42,21 +43,21 @@ export function paintStrokes(ctx, strokes, scale = 1, color = INK, brush = BRUSH
 }
 
 /**
- * The image the API receives, rendered afresh at exactly 280x280 whatever the
- * screen's size or density.
+ * The image the API receives, rendered afresh at exactly `width`x280 (280, or
+ * 560 in number mode) whatever the screen's size or density.
  * @returns {{dataUrl: string, image: ImageData}}
  */
-export function exportImage(strokes) {
+export function exportImage(strokes, width = CANVAS_SIZE) {
   const canvas = document.createElement("canvas");
-  canvas.width = CANVAS_SIZE;
+  canvas.width = width;
   canvas.height = CANVAS_SIZE;
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   ctx.fillStyle = PAPER;
-  ctx.fillRect(0, 0, CANVAS_SIZE, CANVAS_SIZE);
+  ctx.fillRect(0, 0, width, CANVAS_SIZE);
   paintStrokes(ctx, strokes);
   return {
     dataUrl: canvas.toDataURL("image/png"),
-    image: ctx.getImageData(0, 0, CANVAS_SIZE, CANVAS_SIZE),
+    image: ctx.getImageData(0, 0, width, CANVAS_SIZE),
   };
 }
 
@@ -70,6 +71,10 @@ export class DrawingPad {
     this.ctx = canvas.getContext("2d");
     this.hooks = hooks;
     this.history = history.EMPTY;
+    /** Width in canvas units: CANVAS_SIZE, or NUMBER_WIDTH in number mode. */
+    this.width = CANVAS_SIZE;
+    /** Boxes of the digits read, in canvas units, outlined over the ink. */
+    this.boxes = [];
     /** @type {{x: number, y: number}[] | null} the stroke being drawn */
     this.current = null;
     this.pointerId = null;
@@ -95,6 +100,22 @@ export class DrawingPad {
 
   clear() {
     this.history = history.clear(this.history);
+    this.render();
+  }
+
+  /** Switch between the square and the number canvas; the drawing starts afresh. */
+  setWidth(width) {
+    this.width = width;
+    this.history = history.EMPTY;
+    this.boxes = [];
+    this.canvas.dataset.width = String(width);
+    this.resize();
+  }
+
+  /** @param {{left: number, top: number, right: number, bottom: number}[]} boxes */
+  setBoxes(boxes) {
+    this.boxes = boxes;
+    this.canvas.dataset.boxes = String(boxes.length);
     this.render();
   }
 
@@ -161,16 +182,19 @@ export class DrawingPad {
     // Coalesced events carry the points a fast stroke made between frames.
     const coalesced = event.getCoalescedEvents?.() ?? [];
     for (const e of coalesced.length > 0 ? coalesced : [event]) {
-      appendPoint(this.current, toCanvasPoint(e.clientX, e.clientY, rect));
+      const point = toCanvasPoint(e.clientX, e.clientY, rect);
+      point.x *= this.width / CANVAS_SIZE; // a wide canvas has more units across
+      appendPoint(this.current, point);
     }
   }
 
   resize() {
     const rect = this.canvas.getBoundingClientRect();
-    const side = Math.max(1, Math.round(rect.width * window.devicePixelRatio));
-    if (this.canvas.width !== side || this.canvas.height !== side) {
-      this.canvas.width = side;
-      this.canvas.height = side;
+    const width = Math.max(1, Math.round(rect.width * window.devicePixelRatio));
+    const height = Math.max(1, Math.round(rect.height * window.devicePixelRatio));
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
     }
     this.render();
   }
@@ -188,6 +212,15 @@ export class DrawingPad {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = PAPER;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    paintStrokes(ctx, this.strokes(), canvas.width / CANVAS_SIZE);
+    const scale = canvas.width / this.width;
+    paintStrokes(ctx, this.strokes(), scale);
+    // Boxes are in the sent image's pixels (canvas units): scaled like the ink.
+    ctx.setTransform(scale, 0, 0, scale, 0, 0);
+    ctx.strokeStyle = BOX;
+    ctx.lineWidth = 2 / scale;
+    for (const box of this.boxes) {
+      ctx.strokeRect(box.left, box.top, box.right - box.left, box.bottom - box.top);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
   }
 }

@@ -3,6 +3,8 @@
 
 /** Side of the image the API receives (the seed's canvas). */
 export const CANVAS_SIZE = 280;
+/** Number mode's canvas width (its height stays CANVAS_SIZE): room for six digits. */
+export const NUMBER_WIDTH = 560;
 /** Brush width in canvas units: 25 px at 280, as in the seed. */
 export const BRUSH_SIZE = 25;
 /** Points closer than this to the previous one add nothing but jitter. */

@@ -22,6 +22,7 @@ const KNOWN_ERRORS = new Set([
 ]);
 // Only an image the API drew may become the preview's src.
 const PREVIEW_URL = /^data:image\/(?:png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$/;
+const NUMBER = /^\d{1,64}$/;
 
 /**
  * @typedef {object} Bar
@@ -56,6 +57,8 @@ export function answerView(answer, lang) {
     bars: answer.probabilities.map((value, d) => bar(lang, d, value, d === answer.digit)),
     preview: typeof answer.preview === "string" && PREVIEW_URL.test(answer.preview) ? answer.preview : "",
     modelVersion: typeof answer.model_version === "string" ? answer.model_version : "",
+    number: typeof answer.number === "string" && NUMBER.test(answer.number) ? answer.number : digit,
+    boxes: digitBoxes(answer.digits),
     announcement: translate(lang, uncertain ? "announceUncertain" : "announce", { digit, percent }),
   };
 }
@@ -84,6 +87,26 @@ export function errorView(code, lang, requestId = "") {
     retryable: !FINAL_ERRORS.has(known),
     requestId: requestId ? translate(lang, "requestId", { id: requestId }) : "",
   };
+}
+
+/**
+ * The boxes of the digits read (canvas pixels), only if every one is well formed:
+ * an older API sends none, and a malformed answer outlines nothing.
+ * @param {unknown} digits
+ * @returns {{left: number, top: number, right: number, bottom: number}[]}
+ */
+export function digitBoxes(digits) {
+  if (!Array.isArray(digits)) return [];
+  const boxes = digits.map((read) => read?.box);
+  const valid = boxes.every(
+    (b) =>
+      b !== null &&
+      typeof b === "object" &&
+      [b.left, b.top, b.right, b.bottom].every(Number.isFinite) &&
+      b.left < b.right &&
+      b.top < b.bottom,
+  );
+  return valid ? boxes.map(({ left, top, right, bottom }) => ({ left, top, right, bottom })) : [];
 }
 
 function bar(lang, digit, value, top) {

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { answerView, digitBoxes } from "../../../frontend_static/view.js";
+
+const BOX = { left: 10, top: 20, right: 110, bottom: 200 };
+
+function answer(overrides = {}) {
+  return {
+    digit: 4,
+    confidence: 0.5,
+    probabilities: [0, 0, 0, 0, 0.5, 0, 0, 0.5, 0, 0],
+    uncertain: true,
+    number: "47",
+    digits: [
+      { digit: 4, confidence: 0.99, box: BOX },
+      { digit: 7, confidence: 0.98, box: { left: 300, top: 30, right: 400, bottom: 210 } },
+    ],
+    ...overrides,
+  };
+}
+
+describe("numbers in answerView", () => {
+  it("gives the number read and the boxes to outline, left to right", () => {
+    const view = answerView(answer(), "en");
+    assert.equal(view.number, "47");
+    assert.deepEqual(view.boxes, [BOX, { left: 300, top: 30, right: 400, bottom: 210 }]);
+  });
+
+  it("falls back to the digit for an older API that sends no number", () => {
+    const view = answerView(answer({ number: undefined, digits: undefined }), "en");
+    assert.equal(view.number, "4");
+    assert.deepEqual(view.boxes, []);
+  });
+
+  it("never shows a number that is not digits", () => {
+    assert.equal(answerView(answer({ number: "<b>1</b>" }), "en").number, "4");
+  });
+
+  it("outlines nothing when any box is malformed", () => {
+    assert.deepEqual(digitBoxes([{ box: BOX }, { box: { left: 5, top: 0, right: 5, bottom: 9 } }]), []);
+    assert.deepEqual(digitBoxes([{ box: BOX }, { box: null }]), []);
+    assert.deepEqual(digitBoxes([{ box: { ...BOX, left: "1" } }]), []);
+    assert.deepEqual(digitBoxes("nope"), []);
+  });
+});

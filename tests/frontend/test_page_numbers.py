@@ -1,0 +1,68 @@
+"""Number mode: a 2-4 digit number drawn with real mouse moves, read by the real API.
+
+The page widens the canvas to 560x280, sends it as such, shows the number and
+outlines each digit it read over the canvas.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from tests.frontend.handwriting import SAMPLES, Point, polylines
+from tests.frontend.pagekit import draw_with_mouse, is_predict, sent_image
+
+pytestmark = pytest.mark.browser
+
+BY_ID = {sample.id: sample for sample in SAMPLES}
+
+
+def number_strokes(sample_ids: list[str]) -> list[list[Point]]:
+    """The samples' strokes placed side by side on the wide (2:1) canvas's unit box."""
+    count = len(sample_ids)
+    # A sample's ink spans about half its square; a square at most the canvas height.
+    side = min(0.5, 1.5 / count)  # in canvas widths (the height is 0.5 of them)
+    strokes = []
+    for index, sample_id in enumerate(sample_ids):
+        centre_x = (index + 0.5) / count
+        for stroke in polylines(BY_ID[sample_id]):
+            strokes.append(
+                [(centre_x + (x - 0.5) * side, 0.5 + (y - 0.5) * side * 2) for x, y in stroke]
+            )
+    return strokes
+
+
+@pytest.mark.parametrize(
+    ("sample_ids", "number"),
+    [
+        (["4-open", "7-slanted"], "47"),
+        (["2-hook", "0-oval", "8-loops"], "208"),
+        (["1-stick", "9-loop-stem", "3-bumps", "6-loop"], "1936"),
+    ],
+    ids=["47", "208", "1936"],
+)
+def test_a_number_drawn_in_number_mode_is_shown_with_its_digits_outlined(
+    page: Page, sample_ids: list[str], number: str
+) -> None:
+    page.get_by_test_id("auto").uncheck()  # one request, for the whole number
+    page.get_by_test_id("number-mode").check()
+    canvas = page.get_by_test_id("canvas")
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 1.9 * box["height"]  # the wide canvas
+    draw_with_mouse(page, number_strokes(sample_ids))
+    with page.expect_response(lambda r: is_predict(r.request)) as answer:
+        page.get_by_test_id("predict").click()
+    assert answer.value.status == 200
+    assert sent_image(answer.value.request).size == (560, 280)
+    expect(page.get_by_test_id("number")).to_have_text(number)
+    expect(page.get_by_test_id("number")).to_be_visible()
+    # One outline per digit read, drawn over the canvas; gone once the drawing changes.
+    expect(canvas).to_have_attribute("data-boxes", str(len(number)))
+    page.get_by_test_id("clear").click()
+    expect(canvas).to_have_attribute("data-boxes", "0")
+
+
+def test_number_mode_off_keeps_the_square_canvas(page: Page) -> None:
+    canvas = page.get_by_test_id("canvas")
+    box = canvas.bounding_box()
+    assert box is not None and abs(box["width"] - box["height"]) < 2
+    expect(page.get_by_test_id("number")).to_be_hidden()
