@@ -27,6 +27,8 @@ DIAGONAL = 0.3
 CUT_MIN_HEIGHT = 0.5
 CUT_SHARED_ROWS = 0.6
 CUT_CANDIDATES = 3  # at most this many cuts per blob, cheapest first
+# Paths tried for them: the cheapest often just clip a stroke's end off one side.
+CUT_TRIES = 10
 
 
 @dataclass(frozen=True, eq=False)  # arrays do not compare as one truth value
@@ -156,7 +158,7 @@ def _cheapest_ends(total: npt.NDArray[np.float32], spacing: int) -> list[int]:
     """Ends of the cheapest paths, at least `spacing` columns apart, cheapest first."""
     chosen: list[int] = []
     for column in np.argsort(total, kind="stable").tolist():
-        if not np.isfinite(total[column]) or len(chosen) == CUT_CANDIDATES + 1:
+        if not np.isfinite(total[column]) or len(chosen) == CUT_TRIES:
             break
         if all(abs(column - other) >= spacing for other in chosen):
             chosen.append(int(column))

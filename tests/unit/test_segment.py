@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from digits.model import load_model
 from digits.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
-from digits.segment import Piece, read_number, segment
+from digits.segment import Piece, model_scorer, read_number, segment
 
 Stroke = list[tuple[float, float]]
 BRUSH = 25
@@ -145,14 +145,19 @@ def test_three_touching_digits_are_cut_into_three() -> None:
 
 
 def test_a_scorer_decides_a_cut_the_shape_alone_does_not() -> None:
-    # The 7's bar touching the top of a 1: one blob, narrower than two digits.
-    ink = ink_map(draw((ONE, 160), (SEVEN, 230)))
+    # The end of a 7's bar touching the top of a 1: one blob, narrower than two digits.
+    wide_seven = [[(10, 45), (150, 45)], [(110, 45), (50, 240)]]
+    one = [[(168, 58), (168, 240)]]
+    ink = ink_map(draw((wide_seven, 150), (one, 150)))
     assert len(segment(ink)) == 1
-    halves_read_well = segment(ink, scorer=lambda crops: [0.3] + [0.99] * (len(crops) - 1))
+    # Unsure of the whole, sure of both halves: cut, between the bar and the 1.
+    halves_read_well = segment(ink, scorer=lambda crops: [0.3] + [0.9999] * (len(crops) - 1))
     assert len(halves_read_well) == 2
-    one, seven = halves_read_well
-    assert one.box.right <= 240 and seven.box.left >= 225
-    whole_reads_well = segment(ink, scorer=lambda crops: [0.99] + [0.3] * (len(crops) - 1))
+    seven, one_piece = halves_read_well
+    assert seven.box.left == 150 + 10 - 13 and one_piece.box.right == 150 + 168 + 13
+    assert 300 <= seven.box.right <= 320 and 295 <= one_piece.box.left <= 320
+    # Sure of the whole, unsure of the halves: keep it whole.
+    whole_reads_well = segment(ink, scorer=lambda crops: [0.9999] + [0.3] * (len(crops) - 1))
     assert len(whole_reads_well) == 1
 
 
@@ -182,15 +187,22 @@ def test_the_scorer_is_asked_about_each_piece_once() -> None:
 
     def scorer(crops: Sequence[np.ndarray]) -> list[float]:
         asked.extend(crop.tobytes() + str(crop.shape).encode() for crop in crops)
-        return [0.5] * len(crops)
+        return [0.999] * len(crops)
 
-    # Each digit's columns overlap its neighbours': every pair is a question, and the
-    # middle 1 is in two of them, besides being a candidate for cutting itself.
+    def zero(scale: float) -> list[Stroke]:  # 0s a little different: no two crops alike
+        return [[(60 + (x - 60) * scale, y) for x, y in ZERO[0]]]
+
+    # Touching 0s: a half of the first cut is the whole of the second.
+    ink = ink_map(draw((zero(1.0), 60), (zero(0.97), 178), (zero(1.03), 300)))
+    assert len(segment(ink, scorer)) == 3
+    assert asked and len(asked) == len(set(asked))
+    # Strokes of one digit, a part at a time, next to digits whose columns overlap.
+    asked.clear()
     wide_seven = [[(10, 45), (150, 45)], [(110, 45), (50, 240)]]
+    other_seven = [[(10, 45), (150, 45)], [(115, 45), (60, 240)]]
     short_one = [[(0, 95), (0, 240)]]
-    drawn = ((wide_seven, 0), (short_one, 167), (wide_seven, 175), (ZERO, 330))
-    ink = ink_map(draw(*drawn))
-    assert len(segment(ink, scorer)) == 4
+    drawn = ((wide_seven, 0), (short_one, 167), (other_seven, 175), (FOUR_TWO_STROKES, 330))
+    assert len(segment(ink_map(draw(*drawn)), scorer)) == 4
     assert asked and len(asked) == len(set(asked))
 
 
@@ -198,12 +210,22 @@ def test_blank_ink_gives_no_pieces() -> None:
     assert segment(np.zeros((280, 560), dtype=np.float32)) == []
 
 
-def test_read_number_reads_each_piece_with_the_model() -> None:
+@pytest.mark.parametrize(
+    ("drawn", "number"),
+    [
+        (((ONE, 20), (SEVEN, 180), (ZERO, 380)), [1, 7, 0]),
+        (((FIVE_WITH_FLAG, 20), (FOUR_TWO_STROKES, 200), (DOTTED_ONE, 380)), [5, 4, 1]),
+        (((ZERO, 150), (ZERO, 270)), [0, 0]),  # touching
+    ],
+)
+def test_read_number_reads_each_piece_with_the_shipped_model(
+    drawn: tuple[tuple[list[Stroke], float], ...], number: list[int]
+) -> None:
     model = load_model(MODEL)
-    ink = ink_map(draw((ONE, 20), (SEVEN, 180), (ZERO, 380)))
+    ink = ink_map(draw(*drawn))
     readings = read_number(ink, model)
-    assert [r.digit for r in readings] == [1, 7, 0]
-    pieces = segment(ink)
+    assert [r.digit for r in readings] == number
+    pieces = segment(ink, model_scorer(model))
     for reading, piece in zip(readings, pieces, strict=True):
         assert reading.box == piece.box
         assert len(reading.probabilities) == 10
