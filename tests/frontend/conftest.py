@@ -1,8 +1,11 @@
-"""Browser-test fixtures: the real local server and Debian's Chromium.
+"""Browser-test fixtures: the real servers and Debian's Chromium.
 
-The server is `python -m tools.serve` (what `make run` starts) on a free port,
-so the page talks to the real API and the shipped model. Chromium is the
-Debian package (scripts/ensure-chromium.sh installs it), never a download.
+Each page test runs on both stacks that serve the page and the API on one origin, with the
+shipped model behind them: "local", `python -m tools.serve` (what `make run` starts), and
+"lambda", the Docker-free Lambda stack (what `make lambda-local` starts: SAM's local API
+Gateway in front of the function under the Runtime Interface Emulator). Tests that mock the
+API, or that pick their own stack, run once. Chromium is the Debian package
+(scripts/ensure-chromium.sh installs it), never a download.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from tests.frontend.localserver import ARTIFACTS, ROOT, local_server
-from tests.frontend.pagekit import OpenPage
+from tests.frontend.pagekit import OpenPage, ServerFactory
+from tests.infra.lambda_stack import lambda_local_server, lambda_stack_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,12 +33,55 @@ CHROMIUM_ARGS = [
 ]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
+# Each stack: its context manager and its session fixture.
+SITES: dict[str, tuple[ServerFactory, str]] = {
+    "local": (local_server, "local_server_url"),
+    "lambda": (lambda_local_server, "lambda_stack_url"),
+}
+# The API is mocked here (page.route): that tests the page alone, so one stack is enough.
+MOCKED_API_MODULES = {"test_page_errors.py"}
+__all__ = ["lambda_stack_url"]  # the Lambda stack's session fixture, shared by every test here
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on the page runs on each stack, except the ones that need only one."""
+    if "site" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.path.name in MOCKED_API_MODULES:
+        return
+    if "lambda_stack_url" in metafunc.fixturenames:
+        return  # it asks for the Lambda stack by name (test_page_csp.py)
+    # Session scope groups the tests by stack.
+    stacks = [pytest.param("local"), pytest.param("lambda", marks=pytest.mark.lambda_runtime)]
+    metafunc.parametrize("site", stacks, indirect=True, scope="session")
+
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
+def site(request: pytest.FixtureRequest) -> str:
+    """Which stack serves the page: "local" (unless parametrized) or "lambda"."""
+    name: str = getattr(request, "param", "local")
+    return name
+
+
+@pytest.fixture(scope="session")
+def site_server(site: str) -> ServerFactory:
+    """The stack's context manager, for a test's own instance: `with site_server(**env)`."""
+    return SITES[site][0]
+
+
+@pytest.fixture(scope="session")
+def local_server_url() -> Iterator[str]:
     """The real local server (API + page on one origin), started once per session."""
     with local_server() as url:
         yield url
+
+
+@pytest.fixture
+def server_url(request: pytest.FixtureRequest, site: str) -> str:
+    """The origin of this test's stack; each stack starts once per session."""
+    # Looked up by name, not a dependency: a stack stays up while tests switch stacks.
+    url: str = request.getfixturevalue(SITES[site][1])
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -70,13 +117,20 @@ class PageProblems:
 
 
 @pytest.fixture
-def open_page(browser: Browser, server_url: str) -> Iterator[OpenPage]:
+def open_page(
+    request: pytest.FixtureRequest, browser: Browser, site: str, server_url: str
+) -> Iterator[OpenPage]:
     """A fresh context on the page: open_page(locale=..., has_touch=..., server=other_url)."""
     contexts: list[tuple[BrowserContext, PageProblems]] = []
+    # axe-core goes in as an inline script, which the deployed policy the Lambda stack sends
+    # (script-src 'self') blocks; test_page_csp.py tests that policy, without a bypass.
+    bypass_csp = site == "lambda" and "axe_path" in request.fixturenames
 
     def opener(goto: bool = True, server: str | None = None, **options: Any) -> Page:
         options.setdefault("viewport", {"width": 1280, "height": 800})
         options.setdefault("locale", "en-US")
+        if bypass_csp:
+            options.setdefault("bypass_csp", True)
         origin = server or server_url
         context = browser.new_context(base_url=origin, **options)
         page = context.new_page()
@@ -108,6 +162,8 @@ def axe_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+def artifacts(site: str) -> Path:
+    """Screenshots: test-artifacts/ for the local run, test-artifacts/lambda/ for the stack."""
+    folder = ARTIFACTS if site == "local" else ARTIFACTS / site
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

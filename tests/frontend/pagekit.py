@@ -6,6 +6,7 @@ import base64
 import io
 import json
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 from PIL import Image
 from playwright.sync_api import FloatRect, Page, Request
@@ -14,6 +15,8 @@ from tests.frontend.handwriting import Point, Sample, polylines
 Strokes = Sequence[Sequence[Point]]
 # The open_page fixture: open_page(**browser_context_options) -> a loaded page.
 OpenPage = Callable[..., Page]
+# A stack's context manager, `with server(**env) as origin:` (local_server, lambda_local_server).
+ServerFactory = Callable[..., AbstractContextManager[str]]
 
 
 def canvas_box(page: Page) -> FloatRect:

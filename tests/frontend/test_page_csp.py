@@ -17,12 +17,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.frontend.handwriting import SAMPLES
 from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
-from tests.infra.lambda_stack import lambda_stack_url
 
 from tools.cfn_eval import Evaluator, load_template
 
 pytestmark = [pytest.mark.browser, pytest.mark.lambda_runtime, pytest.mark.slow]
-__all__ = ["lambda_stack_url"]
 
 LISTEN = """
 window.__violations = [];

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 from tests.frontend.handwriting import SAMPLES, Sample
-from tests.frontend.localserver import local_server
 from tests.frontend.pagekit import (
     OpenPage,
+    ServerFactory,
     draw_sample,
     draw_with_mouse,
     is_predict,
@@ -108,10 +108,10 @@ def test_sent_image_is_the_contract_at_any_pixel_density(open_page: OpenPage, sc
 
 
 @pytest.fixture(scope="module")
-def doubtful_server() -> Iterator[str]:
-    # The same real server and model, configured to doubt any answer short of 100%:
+def doubtful_server(site_server: ServerFactory) -> Iterator[str]:
+    # The same real stack and model, configured to doubt any answer short of 100%:
     # the page's "not sure" path without a mock.
-    with local_server(UNCERTAIN_BELOW="1.0") as url:
+    with site_server(UNCERTAIN_BELOW="1.0") as url:
         yield url
 
 
