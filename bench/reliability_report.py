@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
 from tests.hostile_inputs import CASES, Case  # noqa: E402
-from tests.reliability.api_fuzz import CHECKS, run_schemathesis  # noqa: E402
+from tests.reliability.api_fuzz import CHECKS, fuzzable_server, run_schemathesis  # noqa: E402
 from tests.reliability.corpus import Observed, run_corpus  # noqa: E402
 
 from tools import security_checks  # noqa: E402
@@ -133,7 +133,7 @@ def hypothesis_run(examples: int) -> dict[str, Any]:
 
 
 def schemathesis_run(seconds: int) -> dict[str, Any]:
-    with ServeProcess(env={"LOG_LEVEL": "WARNING"}, api_only=True) as server:
+    with fuzzable_server() as (server, _):
         report = run_schemathesis(server.url, max_examples=100, max_seconds=seconds)
     return report
 
@@ -167,7 +167,8 @@ def render_fuzzing(hypo: dict[str, Any], schema: dict[str, Any]) -> list[str]:
         f"checks {', '.join(f'`{c}`' for c in CHECKS)}; phases: {phases}. This report's run "
         f"({schema['running_time']:.0f} s, seed {schema['seed']}): **{cases['generated']} "
         f"requests, {cases['with_failures']} with failures, {len(schema['errors'])} errors**, "
-        f"{schema['operations']['tested']} operations tested. The suite's run "
+        f"{schema['operations']['tested']} operations tested (POST /feedback with a working "
+        "bucket: a fake S3 on loopback). The suite's run "
         "(`tests/reliability/test_api_fuzz.py`) is bounded to 40 examples per operation and "
         "phase (a few seconds).",
     ]

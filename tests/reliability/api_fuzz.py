@@ -13,8 +13,14 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tests.reliability.fake_s3 import FakeS3, fake_s3
+
+from tools.serve_process import ServeProcess
 
 CHECKS = (
     "not_a_server_error",
@@ -24,6 +30,25 @@ CHECKS = (
     "response_schema_conformance",
 )
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+FEEDBACK_BUCKET = "feedback-bucket"
+
+
+@contextmanager
+def fuzzable_server() -> Iterator[tuple[ServeProcess, FakeS3]]:
+    """The Lambda app on loopback with every feature on: POST /feedback writes to a working
+    bucket (a fake S3 on loopback), so a 503 there would be a real failure, not a setting."""
+    with fake_s3("accept", {}) as bucket:
+        env = {
+            "LOG_LEVEL": "WARNING",
+            "FEEDBACK_BUCKET": FEEDBACK_BUCKET,
+            "AWS_ENDPOINT_URL_S3": bucket.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        with ServeProcess(env=env, api_only=True) as server:
+            yield server, bucket
 
 
 def run_schemathesis(

@@ -7,6 +7,7 @@ so the function's own client, timeouts and retries are what is tested. Behaviour
     trickle    answer 200 and send the object one byte every 0.2 s
     flaky      answer ``failures`` times 503 SlowDown, then serve the object
     forbidden  answer 403 AccessDenied (a permanent error: not worth retrying)
+    accept     a working bucket: PUT stores the object, GET serves it
 
 Objects are served by key; an unknown key is 404 NoSuchKey, as S3 says it.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-Behaviour = Literal["hang", "trickle", "flaky", "forbidden"]
+Behaviour = Literal["hang", "trickle", "flaky", "forbidden", "accept"]
 
 _ERROR = (
     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -91,6 +92,29 @@ def _handler(fake: FakeS3) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                 return
             self.wfile.write(data)
+
+        def do_PUT(self) -> None:
+            fake.requests.append(f"PUT {self.path}")
+            key = self.path.split("?", 1)[0].lstrip("/").partition("/")[2]
+            if fake.behaviour != "accept":
+                self._error(403, "AccessDenied", "Access Denied")
+                return
+            fake.objects[key] = self._body()
+            self.send_response(200)
+            self.send_header("ETag", '"0"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _body(self) -> bytes:
+            if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            data = b""
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                data += self.rfile.read(size)
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers (aws-chunked checksums)
+                pass
+            return data
 
         def _error(self, status: int, code: str, message: str) -> None:
             body = _ERROR.format(code=code, message=message).encode()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.reliability.api_fuzz import run_schemathesis
-
-from tools.serve_process import ServeProcess
+from tests.reliability.api_fuzz import fuzzable_server, run_schemathesis
 
 pytestmark = pytest.mark.slow
 
@@ -14,12 +12,13 @@ MAX_EXAMPLES = 40
 
 
 def test_no_5xx_and_every_answer_matches_the_schema() -> None:
-    with ServeProcess(env={"LOG_LEVEL": "WARNING"}, api_only=True) as server:
+    with fuzzable_server() as (server, _):
         report = run_schemathesis(server.url, MAX_EXAMPLES)
     console = report["console"]
     assert report["failures"] == [] and report["errors"] == [], console
     assert report["exit_code"] == 0, console
-    assert report["operations"]["tested"] == 3, console  # POST /predict, GET /health, /model
+    operations = report["operations"]
+    assert operations["tested"] == operations["total"] >= 3, console  # every operation
     phases = report["phases"]
     assert {name: phases[name]["status"] for name in ("coverage", "fuzzing")} == {
         "coverage": "success",
