@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from digits.errors import (
     DigitError,
     EmptyCanvas,
+    FeedbackUnavailable,
     ImageTooLarge,
     InvalidImage,
     ModelUnavailable,
@@ -41,6 +42,7 @@ DOMAIN_ERRORS: dict[type[DigitError], tuple[int, str, str | None]] = {
     UnsupportedMediaType: (415, "unsupported_media_type", None),
     EmptyCanvas: (422, "empty_canvas", "nothing is drawn: draw a digit and try again"),
     ModelUnavailable: (503, "model_unavailable", "the model is not available; try again later"),
+    FeedbackUnavailable: (503, "feedback_unavailable", "feedback is not being collected here"),
 }
 HTTP_ERRORS = {404: "not_found", 405: "method_not_allowed"}
 INTERNAL_MESSAGE = "something went wrong on our side; quote the request_id if it persists"

@@ -23,3 +23,7 @@ class UnsupportedMediaType(DigitError):
 
 class ModelUnavailable(DigitError):
     """The model could not be loaded, so no prediction can be made."""
+
+
+class FeedbackUnavailable(DigitError):
+    """Feedback is not configured here (no FEEDBACK_BUCKET), or its store failed."""

@@ -23,15 +23,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from digits.decode import MEDIA_TYPES, ImageLimits, bytes_from_data_url, open_image
-from digits.errors import ImageTooLarge, UnsupportedMediaType
+from digits.errors import FeedbackUnavailable, ImageTooLarge, UnsupportedMediaType
+from digits.feedback import FeedbackRecord, store_feedback
 from digits.numbers import read_digits
 from digits.predictor import Predictor
 from digits.preprocess import fit_and_centre, ink_bounds, ink_map
 from digits.preview import preview_data_url
 from digits.schemas import (
     DigitBox,
+    FeedbackRequest,
+    FeedbackResponse,
     HealthResponse,
     PredictRequest,
     PredictResponse,
@@ -153,6 +157,53 @@ async def predict(request: Request) -> Response:
         "serialize": _ms(numbered, serialised),
     }
     return Response(answer, media_type=JSON_TYPE)
+
+
+@router.post(
+    "/feedback",
+    status_code=201,
+    responses={
+        201: _answer("FeedbackResponse", "Stored, for the next training run"),
+        400: _error("invalid_image: the image is not a readable PNG/JPEG/WebP"),
+        413: _error("too_large: body over FEEDBACK_MAX_BYTES, or image over the pixel limits"),
+        415: _error("unsupported_media_type: not application/json, or compressed"),
+        422: _error("empty_canvas: nothing drawn; invalid_request: JSON not as documented"),
+        500: _error("internal: unexpected failure (details in the logs, by request_id)"),
+        503: _error("feedback_unavailable: not collected here (no FEEDBACK_BUCKET), or not stored"),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {JSON_TYPE: {"schema": reference("FeedbackRequest")}},
+        }
+    },
+    summary="Tell the model the right digit for a drawing it read",
+)
+async def feedback(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    if not settings.feedback_bucket:
+        raise FeedbackUnavailable("FEEDBACK_BUCKET is not set")  # before any work
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if media_type != JSON_TYPE or encoding not in IDENTITY:
+        raise UnsupportedMediaType('send application/json: {"image", "predicted", "correct"}')
+    body = await read_body(request, settings.feedback_max_bytes)
+    try:
+        report = FeedbackRequest.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(
+            error.errors(include_url=False, include_input=False, include_context=False)
+        ) from None
+    image = open_image(bytes_from_data_url(report.image), request.app.state.limits)
+    ink_map(image)  # EmptyCanvas (422): a blank canvas teaches nothing
+    record = FeedbackRecord(report.correct, report.predicted, report.model_version)
+    # boto3 blocks: off the event loop.
+    await run_in_threadpool(
+        store_feedback, settings.feedback_bucket, settings.feedback_prefix, image, record
+    )
+    request.state.outcome["digit"] = report.correct
+    answer = FeedbackResponse(status="stored").model_dump_json()
+    return Response(answer, status_code=201, media_type=JSON_TYPE)
 
 
 @router.get(

@@ -63,6 +63,23 @@ class PredictResponse(BaseModel):
     )
 
 
+class FeedbackRequest(BaseModel):
+    """POST /feedback: the drawing the model read, what it said, and the right digit."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    image: str = Field(description="The drawing as sent to /predict: a PNG/JPEG/WebP data URL.")
+    predicted: int | None = Field(
+        default=None, ge=0, le=9, description="The digit /predict answered."
+    )
+    correct: int = Field(ge=0, le=9, description="The digit the person meant.")
+    model_version: str | None = Field(default=None, max_length=100)
+
+
+class FeedbackResponse(BaseModel):
+    status: Literal["stored"]
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok", "degraded"]
     model_version: str | None
@@ -71,14 +88,23 @@ class HealthResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str = Field(
         description="A stable code: invalid_image, too_large, unsupported_media_type, "
-        "empty_canvas, invalid_request, model_unavailable, not_found, method_not_allowed, "
-        "internal."
+        "empty_canvas, invalid_request, model_unavailable, feedback_unavailable, not_found, "
+        "method_not_allowed, internal."
     )
     message: str = Field(description="What went wrong, for people; never internal detail.")
     request_id: str = Field(description="Quote it when reporting a problem; it is in the logs.")
 
 
-COMPONENTS = (PredictRequest, DigitBox, ReadDigit, PredictResponse, HealthResponse, ErrorResponse)
+COMPONENTS = (
+    PredictRequest,
+    FeedbackRequest,
+    FeedbackResponse,
+    DigitBox,
+    ReadDigit,
+    PredictResponse,
+    HealthResponse,
+    ErrorResponse,
+)
 _REF = "#/components/schemas/{model}"
 
 

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     max_image_side: int = Field(default=4096, ge=8)
     max_image_pixels: int = Field(default=4096 * 4096, ge=64)
     # Browser origins allowed to call the API directly (local use; API Gateway does it in AWS).
+    # Feedback (POST /feedback): labelled drawings go to this private bucket, under the
+    # prefix; no bucket, no feedback (503). Smaller than MAX_BODY_BYTES: a canvas PNG is small.
+    feedback_bucket: str = ""
+    feedback_prefix: str = "feedback/"
+    feedback_max_bytes: int = Field(default=300_000, gt=0)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     metrics_namespace: str = "DigitLambda"

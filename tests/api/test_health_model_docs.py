@@ -51,7 +51,7 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
         "digits",
     }
     assert set(schemas["ErrorResponse"]["properties"]) == {"error", "message", "request_id"}
-    assert set(spec["paths"]) == {"/predict", "/health", "/model"}
+    assert set(spec["paths"]) == {"/predict", "/feedback", "/health", "/model"}
     assert "servers" not in spec  # no stage prefix locally
 
 
