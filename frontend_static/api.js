@@ -59,6 +59,34 @@ export async function predict(image, options = {}) {
 }
 
 /**
+ * POST /feedback: the drawing as sent to /predict, what it answered and the right digit.
+ * Resolves when stored (201); rejects with an ApiError (e.g. feedback_unavailable).
+ * @param {{image: string, predicted: number, correct: number, model_version?: string}} report
+ */
+export async function sendFeedback(report, options = {}) {
+  const { baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  const fetchImpl = options.fetchImpl ?? globalThis.fetch.bind(globalThis);
+  const call = abortable(undefined, timeoutMs);
+  try {
+    let response;
+    try {
+      response = await fetchImpl(endpoint(baseUrl, "/feedback"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(report),
+        signal: call.signal,
+      });
+    } catch (error) {
+      throw call.reason() ?? new ApiError("network", { detail: String(error) });
+    }
+    const body = await readJson(response, call);
+    if (!response.ok) throw httpError(response.status, body);
+  } finally {
+    call.release();
+  }
+}
+
+/**
  * GET /health: {status, model_version}, or null when it cannot be had (the
  * page still works; only the footer's model line stays empty).
  */

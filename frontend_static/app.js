@@ -1,7 +1,7 @@
 // Wiring: the drawing pad, the API client and the view models meet the DOM
 // here. Decisions live in the pure modules; this file only routes events.
 
-import { ApiError, health, predict } from "./api.js";
+import { ApiError, health, predict, sendFeedback } from "./api.js";
 import { isBlankDrawing, isBlankImage } from "./blank.js";
 import { DrawingPad, exportImage } from "./canvas.js";
 import { API_BASE_URL } from "./config.js";
@@ -22,6 +22,9 @@ const el = {
   numberMode: $("number-mode"),
   numberLine: $("number-line"),
   number: $("number"),
+  feedback: $("feedback"),
+  feedbackDigits: $("feedback-digits"),
+  feedbackStatus: $("feedback-status"),
   undo: $("undo"),
   clear: $("clear"),
   predict: $("predict"),
@@ -62,6 +65,10 @@ const state = {
   /** The request in flight, aborted as soon as the drawing changes. */
   controller: null,
   timer: 0,
+  /** The image the last answer is for: what feedback sends. */
+  sentImage: "",
+  /** "", "sending", "sent:<digit>" or "failed". */
+  feedback: "",
 };
 
 const pad = new DrawingPad(el.canvas, {
@@ -72,6 +79,7 @@ const pad = new DrawingPad(el.canvas, {
   onStrokeEnd: () => drawingChanged(),
 });
 
+buildFeedbackDigits();
 el.auto.checked = load(STORE_AUTO) !== "off";
 el.numberMode.checked = load(STORE_NUMBER) === "on";
 applyNumberMode();
@@ -204,6 +212,8 @@ async function requestPrediction() {
     if (state.controller !== controller) return;
     state.answer = answer;
     state.stale = false;
+    state.sentImage = exported.dataUrl;
+    state.feedback = "";
     pad.setBoxes(answerView(answer, state.lang).boxes);
     announce(answerView(answer, state.lang).announcement);
   } catch (error) {
@@ -255,6 +265,7 @@ function render() {
   el.result.classList.toggle("is-stale", state.stale);
   renderError();
   renderAnswer();
+  renderFeedback();
   renderFooter();
 }
 
@@ -307,6 +318,62 @@ function renderAnswer() {
   el.preview.hidden = !view?.preview;
   el.previewEmpty.hidden = Boolean(view?.preview);
   renderBars(view ? view.bars : emptyBars(lang));
+}
+
+function buildFeedbackDigits() {
+  const buttons = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((digit) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button feedback-digit";
+    button.dataset.testid = `feedback-${digit}`;
+    button.textContent = String(digit);
+    button.addEventListener("click", () => giveFeedback(digit));
+    return button;
+  });
+  el.feedbackDigits.replaceChildren(...buttons);
+}
+
+/** Wrong answer: send the drawing with the right digit (one report per answer). */
+async function giveFeedback(correct) {
+  const { answer } = state;
+  if (answer === null || state.feedback === "sending" || state.feedback.startsWith("sent")) return;
+  state.feedback = "sending";
+  renderFeedback();
+  try {
+    await sendFeedback(
+      {
+        image: state.sentImage,
+        predicted: answer.digit,
+        correct,
+        model_version: answer.model_version,
+      },
+      { baseUrl: API_BASE_URL },
+    );
+    if (state.answer === answer) state.feedback = `sent:${correct}`;
+  } catch {
+    if (state.answer === answer) state.feedback = "failed";
+  }
+  renderFeedback();
+}
+
+function renderFeedback() {
+  const { answer, lang } = state;
+  // One digit read, and still the drawing on screen: then "wrong?" has one meaning.
+  const offered = answer !== null && !state.stale && answerView(answer, lang).number.length === 1;
+  el.feedback.hidden = !offered;
+  const sent = state.feedback.startsWith("sent:");
+  for (const button of el.feedbackDigits.children) {
+    button.disabled = state.feedback === "sending" || sent;
+    button.setAttribute(
+      "aria-label",
+      translate(lang, "feedbackDigit", { digit: button.textContent }),
+    );
+  }
+  let status = "";
+  if (state.feedback === "sending") status = translate(lang, "feedbackSending");
+  else if (sent) status = translate(lang, "feedbackThanks", { digit: state.feedback.slice(5) });
+  else if (state.feedback === "failed") status = translate(lang, "feedbackFailed");
+  el.feedbackStatus.textContent = status;
 }
 
 function buildBars() {
