@@ -300,11 +300,19 @@ def _worth_cutting(blob: Component, cut: Cut, canvas: _Canvas) -> Cut | None:
     width = blob.box.width / canvas.height
     crossing = cut.crossed / max(stroke_width(blob.mask), 1.0)
     if canvas.scorer is None:
-        needed = SHAPE_SPLIT_BASE + SHAPE_SPLIT_PER_STROKE * crossing
-    else:
-        whole, left, right = (_nines(p) for p in canvas.score([blob, cut.left, cut.right]))
-        doubt = whole - SPLIT_HALF_NINES * min(left, right)
-        needed = SPLIT_BASE + SPLIT_PER_STROKE * crossing + SPLIT_PER_NINE * doubt
+        return cut if width > SHAPE_SPLIT_BASE + SHAPE_SPLIT_PER_STROKE * crossing else None
+    # The model is asked only as far as its answers can still matter: first about the
+    # whole, assuming the surest halves, then about the halves.
+    needed = SPLIT_BASE + SPLIT_PER_STROKE * crossing
+    surest_halves = SPLIT_PER_NINE * SPLIT_HALF_NINES * MAX_NINES
+    if width <= needed - surest_halves:
+        return None
+    (whole,) = canvas.score([blob])
+    needed += SPLIT_PER_NINE * _nines(whole)
+    if width <= needed - surest_halves:
+        return None
+    left, right = canvas.score([cut.left, cut.right])
+    needed -= SPLIT_PER_NINE * SPLIT_HALF_NINES * min(_nines(left), _nines(right))
     return cut if width > needed else None
 
 

@@ -150,15 +150,22 @@ def test_a_scorer_decides_a_cut_the_shape_alone_does_not() -> None:
     one = [[(168, 58), (168, 240)]]
     ink = ink_map(draw((wide_seven, 150), (one, 150)))
     assert len(segment(ink)) == 1
+    whole_width = segment(ink)[0].box.width
+
+    def unsure_of_the_whole(crops: Sequence[np.ndarray]) -> list[float]:
+        return [0.3 if crop.shape[1] == whole_width else 0.9999 for crop in crops]
+
+    def sure_of_the_whole(crops: Sequence[np.ndarray]) -> list[float]:
+        return [0.9999 if crop.shape[1] == whole_width else 0.3 for crop in crops]
+
     # Unsure of the whole, sure of both halves: cut, between the bar and the 1.
-    halves_read_well = segment(ink, scorer=lambda crops: [0.3] + [0.9999] * (len(crops) - 1))
+    halves_read_well = segment(ink, scorer=unsure_of_the_whole)
     assert len(halves_read_well) == 2
     seven, one_piece = halves_read_well
     assert seven.box.left == 150 + 10 - 13 and one_piece.box.right == 150 + 168 + 13
     assert 300 <= seven.box.right <= 320 and 295 <= one_piece.box.left <= 320
     # Sure of the whole, unsure of the halves: keep it whole.
-    whole_reads_well = segment(ink, scorer=lambda crops: [0.9999] + [0.3] * (len(crops) - 1))
-    assert len(whole_reads_well) == 1
+    assert len(segment(ink, scorer=sure_of_the_whole)) == 1
 
 
 def test_specks_are_dropped_but_small_digits_are_kept() -> None:
