@@ -144,6 +144,13 @@ class LambdaRuntime:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{INVOKE_PATH}"
 
+    @property
+    def emulator_pid(self) -> int:
+        """The emulator's process id; the function's Python runs as its child."""
+        if self._process is None:
+            raise RuntimeError("the emulator is not running")
+        return self._process.pid
+
     def start(self) -> LambdaRuntime:
         deps = stage_dependencies(self.python)
         (CACHE_DIR / "tasks").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,12 @@
+"""Suite-wide ordering."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API keeps an asyncio loop running in the main thread for the
+    # rest of the session, and Mangum's handler (tests/lambda) needs a thread without
+    # one: so the browser tests run last. The sort is stable: order is kept otherwise.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
