@@ -76,6 +76,7 @@ def site_stack_body(distribution_id: str, domain: str) -> str:
         "SiteUrl": f"https://{domain}",
         "DistributionId": distribution_id,
         "FunctionName": "digit-lambda-test-DigitFunction-AbCdEf",
+        "FeedbackBucketName": "digit-lambda-test-feedbackbucket-1a2b3c",
     }
     return json.dumps(
         {

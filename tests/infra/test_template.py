@@ -22,6 +22,7 @@ API_URL = f"https://{FAKE_IDS['HttpApi']}.execute-api.{REGION}.amazonaws.com"
 DISTRIBUTION_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/{FAKE_IDS['SiteDistribution']}"
 ROUTES = {
     ("post", "/predict"),
+    ("post", "/feedback"),
     ("get", "/health"),
     ("get", "/model"),
     ("get", "/docs"),
@@ -309,14 +310,36 @@ def test_iam_allows_no_wildcard_action_and_only_named_resources(model_uri: str) 
         for resource in as_list(statement["Resource"]):
             assert resource != "*", (name, statement)
             assert re.match(r"arn:aws:[a-z0-9-]+:", resource) or resource.startswith("<"), resource
+            if resource == FEEDBACK_OBJECTS:  # any new object under the prefix, PutObject only
+                assert as_list(statement["Action"]) == ["s3:PutObject"], statement
+                continue
             assert "*" not in resource.rsplit(":", 1)[0], (name, resource)  # only log streams
     function_resources = [
         r for name, s in found if name == "FunctionRole" for r in as_list(s["Resource"])
     ]
-    expected = [FAKE_ATTRS[("FunctionLogGroup", "Arn")]]
+    expected = [FAKE_ATTRS[("FunctionLogGroup", "Arn")], FEEDBACK_OBJECTS]
     if model_uri:
         expected.append("arn:aws:s3:::digit-models/releases/digit_model_28.joblib")
     assert function_resources == expected
+
+
+FEEDBACK_OBJECTS = "<FeedbackBucket.Arn>/feedback/*"
+
+
+def test_feedback_bucket_is_private_encrypted_and_expires(template: dict[str, Any]) -> None:
+    bucket = props(resources(template), "FeedbackBucket")
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and "Prefix" not in rule
+    assert str(rule["ExpirationInDays"]) == "90"  # FeedbackRetentionDays' default
+    function = props(resources(template), "DigitFunction")["Environment"]["Variables"]
+    assert "FeedbackBucket" in str(function["FEEDBACK_BUCKET"])
+    assert function["FEEDBACK_PREFIX"] == "feedback/"  # the prefix FunctionRole may write
+    throttled = props(resources(template), "HttpApi")["RouteSettings"]["POST /feedback"]
+    assert str(throttled["ThrottlingRateLimit"]) == "2"  # FeedbackThrottlingRateLimit
 
 
 def test_function_role_trusts_only_lambda_in_this_account(template: dict[str, Any]) -> None:
@@ -378,6 +401,7 @@ def test_outputs_are_the_ones_the_deploy_tools_read(template: dict[str, Any]) ->
         "SiteBucketName": FAKE_IDS["SiteBucket"],
         "DistributionId": FAKE_IDS["SiteDistribution"],
         "FunctionName": FAKE_IDS["DigitFunction"],
+        "FeedbackBucketName": "<FeedbackBucket>",
     }
 
 
