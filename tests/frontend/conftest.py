@@ -38,8 +38,8 @@ SITES: dict[str, tuple[ServerFactory, str]] = {
     "local": (local_server, "local_server_url"),
     "lambda": (lambda_local_server, "lambda_stack_url"),
 }
-# The API is mocked here (page.route): that tests the page alone, so one stack is enough.
-MOCKED_API_MODULES = {"test_page_errors.py"}
+# These modules mock the API (page.route): they test the page alone; one stack is enough.
+MOCKED_API_MODULES = {"test_page_errors.py", "test_page_feedback.py"}
 __all__ = ["lambda_stack_url"]  # the Lambda stack's session fixture, shared by every test here
 
 
