@@ -99,6 +99,8 @@ def test_function_gets_the_templates_environment_with_task_root_paths_relative()
     template_env = Evaluator(load_template()).resources()["DigitFunction"]["Properties"][
         "Environment"
     ]["Variables"]
+    # SAM local names a resource it cannot resolve (!Ref FeedbackBucket) by its logical id.
+    template_env = {**template_env, "FEEDBACK_BUCKET": "FeedbackBucket"}
     assert described["environment"] == template_env
     env = lambda_local.function_environment(described)
     assert env["MODEL_PATH"] == "models/digit_model_28.joblib"  # cwd is the staged task root
@@ -111,6 +113,7 @@ def test_function_gets_the_templates_environment_with_task_root_paths_relative()
     routes = {(m, r["path"]) for r in described["routes"] for m in r["methods"] if m != "OPTIONS"}
     assert routes == {
         ("POST", "/predict"),
+        ("POST", "/feedback"),
         ("GET", "/health"),
         ("GET", "/model"),
         ("GET", "/docs"),
