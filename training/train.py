@@ -5,6 +5,11 @@ The training part is used as it is and in canvas-style augmented copies, all pas
 through serving's preprocessing. Several scikit-learn MLPs are trained with a step
 learning-rate decay; each keeps the epoch that validates best. Their averaged
 softmax is exported as a numpy bundle, evaluated, and written to models/.
+
+``--feedback FOLDER|s3://bucket/prefix/`` adds the drawings people corrected on the
+page (training.feedback), each repeated ``--feedback-copies`` times; the run reports
+how many it used and the accuracy on them of the previous model and of the new one.
+The new one has trained on them: "after" shows they were learnt, not how it generalises.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from digits.model import MlpEnsemble, load_model
 from training import dataset
 from training.evaluate import evaluate, write_report
 from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
+from training.feedback import FeedbackSet, feedback_accuracy, load_feedback
 from training.mnist import Mnist, load_mnist
 
 VALIDATION_COPY = 99  # seed of the validation set's augmented rendering
@@ -47,6 +53,8 @@ class Config:
     # Networks shipped: the subset of the trained ones that validates best together.
     # Two 800-400 networks keep the model file under 10 MB; three would not.
     keep: int = 2
+    feedback: str = ""  # a folder or s3://bucket/prefix of POST /feedback samples
+    feedback_copies: int = 10  # each feedback sample counts this many times
 
 
 def split(config: Config, mnist: Mnist) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -84,9 +92,16 @@ def train(
     x_val, y_val = labelled_set(config, mnist, val_index, [VALIDATION_COPY])
     val_scores: list[float] = []
     training_samples = len(train_index) * (1 + config.copies)
+    feedback, before = _feedback_before(config, models_dir)
     if trained is None:
         print(f"Rendering: {len(train_index)} training digits x (1 + {config.copies} copies)")
         x_train, y_train = labelled_set(config, mnist, train_index, range(config.copies))
+        if len(feedback):
+            x_train = np.concatenate(
+                [x_train, np.tile(feedback.pixels, (config.feedback_copies, 1))]
+            )
+            y_train = np.concatenate([y_train, np.tile(feedback.labels, config.feedback_copies)])
+            training_samples = len(y_train)
         print(f"Training set {x_train.shape}, validation set {x_val.shape}", flush=True)
         estimators = []
         for member in range(config.networks):
@@ -111,6 +126,19 @@ def train(
         "seconds": round(trained_seconds or time.perf_counter() - started, 1),
         "data": "MNIST train (60k) split into train/validation, plus canvas-style augmentations",
     }
+    if config.feedback:
+        after = feedback_accuracy(ensemble, feedback) if trained_seconds is None else None
+        training_info["feedback"] = {
+            "samples": len(feedback),
+            "skipped": feedback.skipped,
+            "copies": config.feedback_copies,
+            "accuracy_before": before,
+            "accuracy_after": after,
+        }
+        print(
+            f"Feedback: {len(feedback)} samples used ({feedback.skipped} skipped); accuracy on "
+            f"them before {_percent(before)}, after {_percent(after)} (trained on them)"
+        )
     limit = config.subset and min(config.subset, len(mnist.test_labels))
     metrics = evaluate(ensemble, mnist, models_dir, limit=limit)
     write_model(ensemble, training_info, metrics, models_dir=models_dir)
@@ -118,6 +146,21 @@ def train(
     write_report(metadata, models_dir)
     print(f"Done in {time.perf_counter() - started:.0f} s; model written to {models_dir}")
     return metrics
+
+
+def _feedback_before(config: Config, models_dir: Path) -> tuple[FeedbackSet, float | None]:
+    """The feedback samples, and how the model now in models_dir reads them."""
+    empty = FeedbackSet(np.zeros((0, 784), np.uint8), np.zeros(0, np.uint8), 0)
+    if not config.feedback:
+        return empty, None
+    feedback = load_feedback(config.feedback)
+    previous = models_dir / f"{MODEL_NAME}.joblib"
+    before = feedback_accuracy(load_model(previous), feedback) if previous.is_file() else None
+    return feedback, before
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def accuracy(
@@ -206,6 +249,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=int, default=defaults.keep, help="networks shipped")
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     parser.add_argument(
+        "--feedback",
+        default="",
+        help="also train on POST /feedback samples: a folder or s3://bucket/prefix/",
+    )
+    parser.add_argument("--feedback-copies", type=int, default=defaults.feedback_copies)
+    parser.add_argument(
         "--reselect",
         action="store_true",
         help="train nothing: re-select --keep of the networks already in --models-dir's "
@@ -221,6 +270,8 @@ def main(argv: list[str] | None = None) -> None:
         decay_every=max(1, args.epochs // 4),
         subset=args.subset,
         keep=args.keep,
+        feedback=args.feedback,
+        feedback_copies=args.feedback_copies,
     )
     if not args.reselect:
         train(config, models_dir=args.models_dir)
