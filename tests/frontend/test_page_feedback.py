@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 from tests.frontend.handwriting import SAMPLES
-from tests.frontend.pagekit import draw_sample, is_predict
+from tests.frontend.localserver import local_server
+from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
+from tests.reliability.fake_s3 import fake_s3
+
+from training.feedback import load_feedback
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +62,35 @@ def test_feedback_not_collected_is_said_plainly(page: Page) -> None:
     status = page.get_by_test_id("feedback-status")
     expect(status).to_have_text(re.compile("could not be sent|보내지 못했습니다"))
     expect(page.get_by_test_id("feedback-4")).to_be_enabled()  # may try again
+
+
+def test_feedback_from_the_page_reaches_the_bucket_and_training(
+    open_page: OpenPage, site: str, tmp_path: Path
+) -> None:
+    """End to end: page -> POST /feedback on a real server -> S3 (a loopback fake) -> training."""
+    if site != "local":
+        pytest.skip("the server here is our own local one: once is enough")
+    with fake_s3("accept", {}) as bucket:
+        env = {
+            "FEEDBACK_BUCKET": "feedback-bucket",
+            "AWS_ENDPOINT_URL_S3": bucket.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        with local_server(**env) as origin:
+            page = open_page(server=origin)
+            with page.expect_response(lambda r: is_predict(r.request)):
+                draw_sample(page, SEVEN, "mouse")
+            with page.expect_response(lambda r: r.url.endswith("/feedback")) as stored:
+                page.get_by_test_id("feedback-1").click()
+            assert stored.value.status == 201
+            expect(page.get_by_test_id("feedback-status")).to_contain_text("1")
+        keys = sorted(bucket.objects)
+    assert len(keys) == 2 and {key.rsplit(".", 1)[1] for key in keys} == {"json", "png"}
+    for key in keys:
+        (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / key).write_bytes(bucket.objects[key])
+    samples = load_feedback(str(tmp_path))
+    assert len(samples) == 1 and samples.labels.tolist() == [1] and samples.skipped == 0
