@@ -38,7 +38,7 @@ SITES: dict[str, tuple[ServerFactory, str]] = {
     "local": (local_server, "local_server_url"),
     "lambda": (lambda_local_server, "lambda_stack_url"),
 }
-# These modules mock the API (page.route): they test the page alone; one stack is enough.
+# These modules mock the API (page.route) or start their own server: one stack is enough.
 MOCKED_API_MODULES = {"test_page_errors.py", "test_page_feedback.py"}
 __all__ = ["lambda_stack_url"]  # the Lambda stack's session fixture, shared by every test here
 
