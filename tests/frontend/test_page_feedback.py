@@ -36,7 +36,9 @@ def test_picking_the_right_digit_sends_the_drawing_and_thanks(page: Page) -> Non
     sent = json.loads(answer.value.request.post_data or "{}")["image"]
     predicted = answer.value.json()["digit"]
     expect(feedback).to_be_visible()
-    expect(feedback).to_contain_text("IP")  # the privacy note sits where feedback is sent
+    # The privacy note sits where feedback is sent, and is shown.
+    expect(page.get_by_test_id("feedback-privacy")).to_be_visible()
+    expect(page.get_by_test_id("feedback-privacy")).to_contain_text("IP")
     page.get_by_test_id("feedback-1").click()
     expect(page.get_by_test_id("feedback-status")).not_to_be_empty()
     assert len(reports) == 1
@@ -94,3 +96,12 @@ def test_feedback_from_the_page_reaches_the_bucket_and_training(
         (tmp_path / key).write_bytes(bucket.objects[key])
     samples = load_feedback(str(tmp_path))
     assert len(samples) == 1 and samples.labels.tolist() == [1] and samples.skipped == 0
+
+
+def test_the_privacy_note_shows_on_a_phone_too(open_page: OpenPage) -> None:
+    page = open_page(viewport={"width": 390, "height": 844}, locale="ko-KR", has_touch=True)
+    with page.expect_response(lambda r: is_predict(r.request)):
+        draw_sample(page, SEVEN, "touch")
+    note = page.get_by_test_id("feedback-privacy")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("개인 정보는 저장하지 않습니다")
