@@ -80,7 +80,7 @@ browser-deps: $(NODE_STAMP)
 test-js:
 	node --test tests/frontend/js/
 
-test-browser: venv browser-deps
+test-browser: venv sam browser-deps
 	$(VENV)/bin/pytest -m browser tests/frontend
 
 # sam: the Lambda runtime tests run the function under the emulator shipped in aws-sam-cli.

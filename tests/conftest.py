@@ -1,8 +1,11 @@
-"""Suite-wide ordering."""
+"""Suite-wide ordering and the one Docker-free Lambda stack every test shares."""
 
 from __future__ import annotations
 
 import pytest
+from tests.infra.lambda_stack import lambda_stack_url
+
+__all__ = ["lambda_stack_url"]  # a session fixture: one stack for the security and page tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

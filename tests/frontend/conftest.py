@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from tests.frontend.localserver import ARTIFACTS, ROOT, local_server
 from tests.frontend.pagekit import OpenPage, ServerFactory
-from tests.infra.lambda_stack import lambda_local_server, lambda_stack_url
+from tests.infra.lambda_stack import lambda_local_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,7 +40,6 @@ SITES: dict[str, tuple[ServerFactory, str]] = {
 }
 # These modules mock the API (page.route) or start their own server: one stack is enough.
 MOCKED_API_MODULES = {"test_page_errors.py", "test_page_feedback.py"}
-__all__ = ["lambda_stack_url"]  # the Lambda stack's session fixture, shared by every test here
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -14,13 +14,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.infra.lambda_stack import lambda_stack_url
 
 from tools.canvas import canvas_png, data_url
 from tools.lambda_local import ROOT, sam_environment, sam_python
 
 pytestmark = [pytest.mark.lambda_runtime, pytest.mark.slow]
-__all__ = ["lambda_stack_url"]  # the session fixture, shared with the page's CSP test
 
 ALLOW_ORIGIN = "access-control-allow-origin"
 CORS_HEADERS = {ALLOW_ORIGIN, "access-control-allow-methods", "access-control-allow-headers"}
