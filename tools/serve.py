@@ -14,6 +14,9 @@ import logging
 import os
 from pathlib import Path
 
+# One BLAS thread, as in the Lambda handler (see digits/handler.py), before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
