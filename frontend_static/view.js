@@ -39,6 +39,27 @@ const NUMBER = /^\d{1,64}$/;
  * @param {string} lang
  */
 export function answerView(answer, lang) {
+  const single = singleView(answer, lang);
+  if (single.boxes.length < 2 || single.number.length < 2) return single;
+  // Several digits read: the number is the answer. The whole-drawing fields (one digit,
+  // its probabilities, its 28x28 preview) describe no digit of it, so they are not shown.
+  const confidences = answer.digits.map((read) => Number(read?.confidence));
+  const least = confidences.every(Number.isFinite) ? Math.min(...confidences) : 0;
+  const percent = formatPercent(lang, least);
+  return {
+    ...single,
+    digit: single.number,
+    confidence: percent,
+    uncertain: false,
+    notice: "",
+    alternatives: "",
+    bars: emptyBars(lang),
+    preview: "",
+    announcement: translate(lang, "announce", { digit: single.number, percent }),
+  };
+}
+
+function singleView(answer, lang) {
   const uncertain = answer.uncertain === true;
   const percent = formatPercent(lang, answer.confidence);
   const digit = String(answer.digit);

@@ -151,7 +151,7 @@ def test_every_control_is_reachable_by_keyboard_with_visible_focus(page: Page) -
     page.locator("body").focus()
     page.evaluate("document.activeElement.blur()")
     seen: list[str] = []
-    for _ in range(12):
+    for _ in range(30):  # the controls, the ten feedback digits, and round again
         page.keyboard.press("Tab")
         focused = page.evaluate(
             """() => {
@@ -168,7 +168,8 @@ def test_every_control_is_reachable_by_keyboard_with_visible_focus(page: Page) -
             break
         seen.append(name)
         assert outline != "none" and width >= 2, f"{name} has no visible focus"
-    for control in ["lang-toggle", "canvas", "undo", "clear", "predict", "auto"]:
+    controls = ["lang-toggle", "canvas", "undo", "clear", "predict", "auto", "number-mode"]
+    for control in [*controls, "feedback-0", "feedback-9"]:
         assert control in seen, (control, seen)
 
 

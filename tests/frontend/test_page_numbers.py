@@ -55,6 +55,7 @@ def test_a_number_drawn_in_number_mode_is_shown_with_its_digits_outlined(
     assert sent_image(answer.value.request).size == (560, 280)
     expect(page.get_by_test_id("number")).to_have_text(number)
     expect(page.get_by_test_id("number")).to_be_visible()
+    expect(page.get_by_test_id("prediction")).to_have_text(number)  # the number is the answer
     # One outline per digit read, drawn over the canvas; gone once the drawing changes.
     expect(canvas).to_have_attribute("data-boxes", str(len(number)))
     page.get_by_test_id("clear").click()

@@ -44,3 +44,25 @@ describe("numbers in answerView", () => {
     assert.deepEqual(digitBoxes("nope"), []);
   });
 });
+
+describe("a number as the answer", () => {
+  it("shows the number, its least sure digit, and no single-digit details", () => {
+    const view = answerView(answer(), "en");
+    assert.equal(view.digit, "47");
+    assert.equal(view.confidence, "98.0%");
+    assert.equal(view.uncertain, false);
+    assert.equal(view.notice, "");
+    assert.equal(view.alternatives, "");
+    assert.equal(view.preview, "");
+    assert.ok(view.bars.every((bar) => bar.value === 0 && !bar.top));
+    assert.match(view.announcement, /47/);
+  });
+
+  it("keeps the single-digit view when one digit was read", () => {
+    const one = answer({ number: "4", digits: [{ digit: 4, confidence: 0.5, box: BOX }] });
+    const view = answerView(one, "en");
+    assert.equal(view.digit, "4");
+    assert.equal(view.uncertain, true);
+    assert.equal(view.bars.filter((bar) => bar.top).length, 1);
+  });
+});
