@@ -535,23 +535,33 @@ def render_findings(blas: dict[str, dict[str, float]]) -> list[str]:
         "trickling S3 would have failed the init instead of letting the function start "
         "degraded. It is now bounded and retried as described under Faults "
         "(`function/digits/model_source.py`; `tests/reliability/test_faults.py`).",
+        "- **numpy's BLAS threads.** numpy starts a BLAS thread per core for the model's "
+        "products, though a request multiplies a single 784-vector. With one core kept busy "
+        "(a neighbour here; Lambda gives 1769 MB one vCPU's worth of time), one "
+        f"`predict_proba` took a median {default['median']} ms and a p90 {default['p90']} ms "
+        f"with the default threads, {one['median']} ms and {one['p90']} ms with one "
+        f"({BLAS_ROUNDS} x 500 calls each, measured by this report at load average "
+        f"{blas['load']['average']}). Under `make load-soak` this was the bottleneck: the first "
+        "run (commit 46670e0, load average 3.7 to 8) gave `make run` 47.4 req/s, p50 118 ms, "
+        "p99 854 ms, and the Lambda stack 88.3 req/s, p99 656 ms. The serving processes now "
+        "set `OPENBLAS_NUM_THREADS=1` before numpy loads (`function/digits/handler.py`, "
+        "`tools/serve.py`; an explicit setting wins; `tests/reliability/test_blas_threads.py`); "
+        "the figures under Load and soak are with it.",
         "",
         "Noticed, left to their owners:",
         "",
         "- `make run` mounts the page at `/`, so `GET /predict` there is the page's 404 "
         "`not_found` (JSON, nothing leaked) instead of the API's 405; behind API Gateway and in "
         "`tests/reliability` (the app without the page) it is 405.",
+        "- `POST /feedback` lets anyone store a drawing. The template throttles the route to "
+        "2 requests/s and expires objects after 90 days; the body is capped at 300 kB, but "
+        "the stored PNG is the decoded image re-encoded, so it can be larger: a 187 kB JPEG of "
+        "3000x3000 pixels (measured once while writing this) was stored as a 1.0 MB PNG after "
+        "1.3 s of work. A lower pixel limit for feedback (a canvas is 280x280) would bound "
+        "both. schemathesis covers the route; the hostile-input table covers /predict.",
         "- Pillow decodes a PNG whose compressed data ends early without an error, the missing "
         "rows as zeros: within the pixel limits such an image is answered like any other (a "
         "digit or `empty_canvas`), not 400. The memory it can cost is bounded by the limits.",
-        "- numpy's BLAS starts a thread per core for the model's matrix products. With one "
-        "core kept busy (a neighbour here; in Lambda, 1769 MB is one vCPU's share of two), one "
-        f"`predict_proba` took a median {default['median']} ms and a p90 {default['p90']} ms "
-        f"with the default threads, {one['median']} ms and {one['p90']} ms with "
-        f"`OPENBLAS_NUM_THREADS=1` ({BLAS_ROUNDS} x 500 calls each, load average "
-        f"{blas['load']['average']}). Threads that wait for a taken core make the tail; "
-        "`make lambda-memory` (CPU capped as Lambda does) would tell whether pinning one "
-        "thread in the image pays off there.",
     ]
 
 
