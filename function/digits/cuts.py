@@ -26,8 +26,8 @@ DIAGONAL = 0.3
 # sharing at least this fraction of the shorter one's rows.
 CUT_MIN_HEIGHT = 0.5
 CUT_SHARED_ROWS = 0.6
-CUT_CANDIDATES = 3  # cuts returned per blob, cheapest first (dev numbers: more gain nothing)
-# Paths tried for them: the cheapest often just clip a stroke's end off one side.
+CUT_CANDIDATES = 3  # cuts returned per blob, in the order found (cheapest path first)
+# Paths tried for them: the cheapest often just clip the end of a stroke off.
 CUT_TRIES = 10
 
 

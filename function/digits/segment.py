@@ -107,9 +107,7 @@ def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
     speck = MIN_EXTENT * ink.shape[0]
     # Dust (scanner noise, stray pixels) is no part of a stroke; and a drawing has a
     # few dozen strokes at most, so only the largest blobs are kept, bounding the work.
-    blobs = [
-        c for c in label(ink > INK_THRESHOLD) if max(c.box.width, c.box.height) >= DUST * speck
-    ]
+    blobs = [c for c in label(ink > INK_THRESHOLD) if _extent(c) >= DUST * speck]
     blobs = sorted(blobs, key=lambda c: c.area, reverse=True)[:MAX_BLOBS]
     height = _digit_height(blobs, speck)
     if height == 0:
