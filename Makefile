@@ -126,5 +126,9 @@ train: venv
 evaluate: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate
 
+# Multi-digit numbers: segmentation + the shipped model (models/NUMBERS.md, ~10 min).
+evaluate-numbers: venv
+	PYTHONPATH=function:. $(PY) -m training.evaluate_numbers
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules

@@ -1,7 +1,7 @@
 """The number on a canvas, for /predict: every digit read, left to right, with its box.
 
-Segmentation (segment.read_number) costs tens of milliseconds, the whole rest of a
-request about one, so it runs only when the canvas may hold more than one digit.
+Segmentation (segment.read_number) costs about 10 ms for a 2-4 digit number, several
+times the whole rest of a request, so it runs only when the canvas may hold more than one digit.
 A canvas *clearly* holds one digit when its ink is no wider than it is tall and has
 no empty column inside its bounding box: two digits side by side are wider than
 tall or have a gap between them. Then the single-image reading is the only digit.
