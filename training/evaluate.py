@@ -178,6 +178,9 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         f"p50 {metrics['latency_ms_p50']} ms, p99 {metrics['latency_ms_p99']} ms wall time; "
         f"p50 {metrics['latency_cpu_ms_p50']} ms of CPU time (this machine, one thread).",
         "",
+        "Numbers of several digits (segmentation, then this model): [NUMBERS.md](NUMBERS.md),"
+        " made by `make evaluate-numbers`.",
+        "",
         "## Per-digit accuracy",
         "",
         "| set | " + " | ".join(str(d) for d in range(10)) + " |",
