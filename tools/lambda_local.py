@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from types import TracebackType
 from typing import Any
 
 from tools.lambda_runtime import HANDLER, LambdaRuntime
+from tools.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -129,7 +129,7 @@ class LocalStack:
         template: Path = TEMPLATE,
         host: str = "127.0.0.1",
     ) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.host = host
         self.template = template
         self.overrides = dict(env or {})
@@ -204,13 +204,7 @@ class LocalStack:
 
     def stop(self) -> None:
         front, self._front = self._front, None
-        if front is not None and front.poll() is None:
-            os.killpg(front.pid, signal.SIGTERM)
-            try:
-                front.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(front.pid, signal.SIGKILL)
-                front.wait(timeout=10)
+        stop(front, group=True)
         if self.runtime is not None:
             self.runtime.__exit__(None, None, None)
             self.runtime = None
@@ -226,13 +220,6 @@ class LocalStack:
     ) -> None:
         self.stop()
         self._front_log.unlink(missing_ok=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def main(argv: list[str] | None = None) -> int:

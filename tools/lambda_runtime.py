@@ -35,7 +35,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +45,8 @@ from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from tools.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "function" / "requirements.txt"
@@ -113,13 +114,6 @@ def stage_task_root(into: Path) -> Path:
         if path.suffix in {".joblib", ".json"}:
             shutil.copy2(path, models / path.name)
     return into
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class LambdaRuntime:
@@ -204,13 +198,7 @@ class LambdaRuntime:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        stop(process, group=True)
         if self._task_root is not None:
             shutil.rmtree(self._task_root, ignore_errors=True)
             self._task_root = None

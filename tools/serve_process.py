@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,16 +23,11 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from tools.processes import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 90.0  # a busy 2-core machine can be slow to import and load the model
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def health(url: str, timeout: float = 2.0) -> str | None:
@@ -108,13 +102,7 @@ class ServeProcess:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(process)
 
     def __enter__(self) -> ServeProcess:
         return self.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,12 @@ from typing import Any
 
 import pytest
 
+from tools.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 # A cold start loads the model; a busy 2-core CI machine can take a while.
 SERVER_START_TIMEOUT_S = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _health(url: str) -> dict[str, Any] | None:
@@ -42,7 +36,7 @@ def _health(url: str) -> dict[str, Any] | None:
 @contextlib.contextmanager
 def local_server(**env: str) -> Iterator[str]:
     """`python -m tools.serve` on a free port, with extra environment; yields its URL."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"serve-{port}.log"
