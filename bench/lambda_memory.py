@@ -23,8 +23,6 @@ machine's cores are not Lambda's: compare sizes with each other, not with AWS fi
 from __future__ import annotations
 
 import argparse
-import base64
-import io
 import json
 import math
 import os
@@ -39,11 +37,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
-from PIL import Image, ImageDraw  # noqa: E402
 
-from tools.canvas import canvas_png, data_url  # noqa: E402
+from tools.canvas import canvas_png, data_url, largest_admitted_png  # noqa: E402
 from tools.cfn_eval import Evaluator, load_template  # noqa: E402
 from tools.lambda_runtime import LambdaRuntime  # noqa: E402
+from tools.process_memory import children, peak_kib  # noqa: E402
 
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
 PERIOD_US = 100_000
@@ -78,44 +76,11 @@ def cpu_cap(memory_mb: int) -> Iterator[Path | None]:
         group.rmdir()
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for {pid}")
-
-
 def predict_event(png: bytes) -> dict[str, Any]:
     event: dict[str, Any] = json.loads(EVENT.read_text(encoding="utf-8"))
     event["body"] = json.dumps({"image": data_url(png)})
     event["isBase64Encoded"] = False
     return event
-
-
-def largest_admitted_png(side: int, max_bytes: int) -> bytes:
-    """A side x side RGBA drawing whose request still fits max_bytes (base64 JSON)."""
-    image = Image.new("RGBA", (side, side), (255, 255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    draw.line([(side * 0.55, side * 0.2), (side * 0.5, side * 0.8)], fill=(0, 0, 0, 255),
-              width=max(side // 12, 1))  # fmt: skip
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    png = out.getvalue()
-    if len(base64.b64encode(png)) + 64 > max_bytes:
-        raise RuntimeError(f"a {side}px test image does not fit {max_bytes} bytes")
-    return png
 
 
 def template_environment() -> dict[str, str]:
@@ -145,11 +110,7 @@ def measure(memory_mb: int, warm_count: int, cold_count: int) -> dict[str, Any]:
     with cpu_cap(memory_mb) as group:
         for attempt in range(cold_count):
             with LambdaRuntime(env=env) as runtime:
-                (emulator,) = [
-                    pid
-                    for pid in children(os.getpid())
-                    if b"aws-lambda-rie" in Path(f"/proc/{pid}/cmdline").read_bytes()
-                ]
+                emulator = runtime.emulator_pid
                 if group is not None:
                     # The function process starts on the first invoke, as the emulator's child.
                     (group / "cgroup.procs").write_text(str(emulator))
@@ -158,9 +119,9 @@ def measure(memory_mb: int, warm_count: int, cold_count: int) -> dict[str, Any]:
                     continue
                 (function_pid,) = children(emulator)
                 warm = [timed_invoke(runtime, event)[0] for event in events]
-                typical_mb = peak_rss_mb(function_pid)
+                typical_mb = peak_kib(function_pid) / 1024
                 big_ms, _ = timed_invoke(runtime, big)
-                worst_mb = peak_rss_mb(function_pid)
+                worst_mb = peak_kib(function_pid) / 1024
     cold_ms = statistics.median(colds)
     warm_sorted = sorted(warm)
     p50 = statistics.median(warm_sorted)

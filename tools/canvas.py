@@ -157,3 +157,17 @@ def _catmull(a: float, b: float, c: float, d: float, t: float) -> float:
     return 0.5 * (
         2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t * t + (3 * b - a - 3 * c + d) * t**3
     )
+
+
+def largest_admitted_png(side: int, max_bytes: int) -> bytes:
+    """A side x side RGBA drawing whose request still fits max_bytes (base64 JSON)."""
+    image = Image.new("RGBA", (side, side), (255, 255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.line([(side * 0.55, side * 0.2), (side * 0.5, side * 0.8)], fill=(0, 0, 0, 255),
+              width=max(side // 12, 1))  # fmt: skip
+    out = BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    png = out.getvalue()
+    if len(base64.b64encode(png)) + 64 > max_bytes:
+        raise RuntimeError(f"a {side}px test image does not fit {max_bytes} bytes")
+    return png

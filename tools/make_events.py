@@ -21,20 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from tools.canvas import SIZE, STROKES, smooth_stroke
+from tools.chromium import FLAGS as CHROMIUM_FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 # Digits whose canvas PNGs become event bodies: (file stem, digit, body kind).
 PREDICT_EVENTS = (("predict-json", 3, "json"), ("predict-png", 7, "png"))
 

@@ -20,17 +20,9 @@ from tests.frontend.localserver import ARTIFACTS, ROOT, local_server
 from tests.frontend.pagekit import OpenPage, ServerFactory
 from tests.infra.lambda_stack import lambda_local_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tools.chromium import CHROMIUM
+from tools.chromium import FLAGS as CHROMIUM_FLAGS
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 # Each stack: its context manager and its session fixture.
@@ -93,7 +85,7 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test does)")
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS))
     yield browser
     browser.close()
 
