@@ -36,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from tests.function_support import FAKE_AWS_ENV  # noqa: E402
 from tests.hostile_inputs import CASES, Case  # noqa: E402
 from tests.reliability.api_fuzz import CHECKS, fuzzable_server, run_schemathesis  # noqa: E402
 from tests.reliability.corpus import Observed, run_corpus  # noqa: E402
@@ -238,12 +239,7 @@ def faults() -> list[tuple[str, dict[str, Any]]]:
     from digits.model_source import DOWNLOAD_BUDGET_S
 
     results: list[tuple[str, dict[str, Any]]] = []
-    aws = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    aws = FAKE_AWS_ENV
     key = "models/tiny_model.joblib"
     with tempfile.TemporaryDirectory() as folder, _env(**aws):
         tmp = Path(folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.function_support import FAKE_AWS_ENV
 from tests.infra.lambda_stack import lambda_stack_url
 
 __all__ = ["lambda_stack_url"]  # a session fixture: one stack for the security and page tests
@@ -13,3 +14,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # rest of the session, and Mangum's handler (tests/lambda) needs a thread without
     # one: so the browser tests run last. The sort is stable: order is kept otherwise.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake AWS credentials in the environment, for moto and local S3 stand-ins."""
+    for name, value in FAKE_AWS_ENV.items():
+        monkeypatch.setenv(name, value)

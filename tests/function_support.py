@@ -54,6 +54,16 @@ LEAKS = (
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")  # a memory address, as in "<object at 0x7f...>"
 
 
+# Fake credentials for moto and the local S3 stand-ins: never a real account, and
+# never the instance metadata service.
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 def tiny_model(folder: Path, seed: int = 0, version: str = "test-1", metadata: bool = True) -> Path:
     """A real MlpEnsemble bundle with random weights (and its JSON), in ``folder``."""
     rng = np.random.default_rng(seed)

@@ -26,13 +26,7 @@ KEY = re.compile(r"^feedback/\d{4}/\d{2}/\d{2}/[0-9a-f]{32}\.(png|json)$")
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+def s3(aws_env: None) -> Iterator[Any]:
     feedback_module.s3_client.cache_clear()
     with mock_aws():
         client = boto3.client("s3")

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, Route, expect
 from tests.frontend.handwriting import SAMPLES
 from tests.frontend.localserver import local_server
 from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
+from tests.function_support import FAKE_AWS_ENV
 from tests.reliability.fake_s3 import fake_s3
 
 from training.feedback import load_feedback
@@ -76,10 +77,7 @@ def test_feedback_from_the_page_reaches_the_bucket_and_training(
         env = {
             "FEEDBACK_BUCKET": "feedback-bucket",
             "AWS_ENDPOINT_URL_S3": bucket.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
+            **FAKE_AWS_ENV,
         }
         with local_server(**env) as origin:
             page = open_page(server=origin)

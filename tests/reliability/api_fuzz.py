@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.function_support import FAKE_AWS_ENV
 from tests.reliability.fake_s3 import FakeS3, fake_s3
 
 from tools.serve_process import ServeProcess
@@ -42,10 +43,7 @@ def fuzzable_server() -> Iterator[tuple[ServeProcess, FakeS3]]:
             "LOG_LEVEL": "WARNING",
             "FEEDBACK_BUCKET": FEEDBACK_BUCKET,
             "AWS_ENDPOINT_URL_S3": bucket.url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
+            **FAKE_AWS_ENV,
         }
         with ServeProcess(env=env, api_only=True) as server:
             yield server, bucket

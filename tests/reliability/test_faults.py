@@ -63,18 +63,6 @@ def start(capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
         client.close()
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials; never a real account, never the instance metadata service."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 def assert_degraded(started: Started, reason: str) -> dict[str, Any]:
     """The documented behaviour of a missing model; returns its one error log line."""
     client = started.client

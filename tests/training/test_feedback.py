@@ -27,11 +27,8 @@ CORRECTED = [(7, 1), (4, 9), (2, None)]  # (correct, predicted)
 
 
 @pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def bucket(aws_env: None) -> Iterator[Any]:
     """A moto bucket holding what the API stored for three corrected drawings."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     feedback_store.s3_client.cache_clear()
     with mock_aws():
         s3 = boto3.client("s3")
