@@ -54,6 +54,20 @@ LEAKS = (
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")  # a memory address, as in "<object at 0x7f...>"
 
 
+# Every field of a 200 answer from /predict (the contract the page and the seed rely on).
+PREDICT_ANSWER_KEYS = frozenset(
+    {
+        "digit",
+        "confidence",
+        "probabilities",
+        "uncertain",
+        "model_version",
+        "preview",
+        "number",
+        "digits",
+    }
+)
+
 # Fake credentials for moto and the local S3 stand-ins: never a real account, and
 # never the instance metadata service.
 FAKE_AWS_ENV = {

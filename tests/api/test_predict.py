@@ -11,26 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from tests.api.conftest import MakeClient
-from tests.function_support import png_bytes
+from tests.function_support import PREDICT_ANSWER_KEYS, png_bytes
 
 from tools.canvas import canvas_png, data_url, draw_digit
-
-ANSWER_KEYS = {
-    "digit",
-    "confidence",
-    "probabilities",
-    "uncertain",
-    "model_version",
-    "preview",
-    "number",
-    "digits",
-}
 
 
 def check_answer(response: object, version: str = "test-1") -> dict[str, object]:
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == ANSWER_KEYS
+    assert set(body) == PREDICT_ANSWER_KEYS
     assert isinstance(body["digit"], int) and 0 <= body["digit"] <= 9
     probabilities = body["probabilities"]
     assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-4
