@@ -30,7 +30,6 @@ import json
 import math
 import os
 import platform
-import subprocess
 import sys
 import threading
 import time
@@ -48,6 +47,7 @@ from tests.function_support import png_header_only  # noqa: E402
 
 from tools.canvas import blank_png, canvas_png, data_url  # noqa: E402
 from tools.process_memory import children, find_process, rss_kib  # noqa: E402
+from tools.provenance import short_commit, utc_stamp  # noqa: E402
 from tools.serve_process import ServeProcess  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -398,16 +398,9 @@ def started(target: str) -> Iterator[tuple[str, int, str]]:
 
 
 def machine() -> dict[str, Any]:
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": commit,
+        "date": utc_stamp(),
+        "commit": short_commit(),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],

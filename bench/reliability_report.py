@@ -42,6 +42,7 @@ from tests.reliability.api_fuzz import CHECKS, fuzzable_server, run_schemathesis
 from tests.reliability.corpus import Observed, run_corpus  # noqa: E402
 
 from tools import security_checks  # noqa: E402
+from tools.provenance import short_commit, utc_stamp  # noqa: E402
 from tools.serve_process import ServeProcess  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "RELIABILITY.md"
@@ -581,16 +582,9 @@ def render(sections: list[list[str]], meta: dict[str, str]) -> str:
 
 
 def meta() -> dict[str, str]:
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": commit,
+        "date": utc_stamp(),
+        "commit": short_commit(),
         "cpus": str(os.cpu_count()),
         "load": f"{os.getloadavg()[0]:.2f}",
     }
