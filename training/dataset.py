@@ -1,4 +1,7 @@
-"""Training and evaluation arrays: MNIST digits rendered, then preprocessed by serving's code.
+"""Training and evaluation arrays: digits rendered, then preprocessed by serving's code.
+
+MNIST digits are redrawn by training.augment; real pen digits (pendigits) are drawn
+by the page's own drawing code (training.page_render) with real use's variety.
 
 Rendering runs in worker processes in fixed chunks, each with its own seed derived
 from (seed, copy, chunk), so results do not depend on scheduling or worker count.
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
+from tqdm import tqdm
 
 from digits.errors import EmptyCanvas
 from digits.preprocess import preprocess
@@ -26,8 +30,10 @@ from training.augment import (
     skeleton_points,
     transform_pen_digit,
 )
+from training.pen_augment import PenVariation, render_pen_digit
+from training.pendigits import PenDigit
 
-CHUNK = 1000
+CHUNK = 1000  # digits per job (seeds derive from it: changing it changes every set)
 Pixels = npt.NDArray[np.uint8]  # (n, 784) preprocessed, quantised to bytes
 Labels = npt.NDArray[np.uint8]
 Renderer = Callable[[int, np.random.Generator], Image.Image]
@@ -56,11 +62,12 @@ def preprocess_mnist(images: npt.NDArray[np.uint8]) -> Pixels:
 _images: npt.NDArray[np.uint8] = np.zeros((0, 28, 28), np.uint8)
 _labels: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
 _skeletons: list[Points] = []
+_pen_digits: list[PenDigit] = []
 
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # "skeleton" | "augment" | "canvas-fill" | "canvas-small"
+    kind: str  # "skeleton" | "augment" | "canvas-fill" | "canvas-small" | "pen"
     start: int
     stop: int
     seed: tuple[int, ...]
@@ -75,6 +82,8 @@ def _run(job: Job) -> npt.NDArray[np.uint8] | list[Points]:
 
 
 def _render(kind: str, index: int, rng: np.random.Generator) -> Image.Image:
+    if kind == "pen":
+        return render_pen_digit(_pen_digits[index].strokes, rng, PenVariation())
     label = int(_labels[index])
     if kind == "augment":
         if rng.random() < 0.7:
@@ -106,10 +115,13 @@ def canvas_small(points: Points, rng: np.random.Generator) -> Image.Image:
 
 
 def _init(
-    images: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8], skeletons: list[Points]
+    images: npt.NDArray[np.uint8],
+    labels: npt.NDArray[np.uint8],
+    skeletons: list[Points],
+    pen_digits: list[PenDigit],
 ) -> None:
-    global _images, _labels, _skeletons  # per-worker read-only state
-    _images, _labels, _skeletons = images, labels, skeletons
+    global _images, _labels, _skeletons, _pen_digits  # per-worker read-only state
+    _images, _labels, _skeletons, _pen_digits = images, labels, skeletons, pen_digits
 
 
 def _map(
@@ -118,15 +130,14 @@ def _map(
     labels: npt.NDArray[np.uint8],
     skeletons: list[Points],
     progress: str,
+    pen_digits: list[PenDigit] | None = None,
 ) -> Iterator[npt.NDArray[np.uint8] | list[Points]]:
-    _init(images, labels, skeletons)
+    _init(images, labels, skeletons, pen_digits or [])
     context = multiprocessing.get_context("fork")
     with context.Pool(workers()) as pool:
-        for done, result in enumerate(pool.imap(_run, jobs), start=1):
-            if done % 10 == 0 or done == len(jobs):
-                print(f"\r  {progress}: {done}/{len(jobs)} chunks", end="", flush=True)
-            yield result
-    print(flush=True)
+        results = pool.imap(_run, jobs)
+        bar = tqdm(results, total=len(jobs), desc=f"  {progress}", unit="chunk", leave=True)
+        yield from bar
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
@@ -156,3 +167,22 @@ def render(
         part for part in _map(jobs, images, labels, skeletons, kind) if isinstance(part, np.ndarray)
     ]
     return np.concatenate(parts)
+
+
+def render_pen(
+    digits: list[PenDigit], copies: int, seed: tuple[int, ...], progress: str = "pen"
+) -> tuple[Pixels, Labels]:
+    """`copies` random canvas drawings of every pen digit, as the page would send them."""
+    labels = np.asarray([digit.label for digit in digits], dtype=np.uint8)
+    jobs = [
+        Job("pen", a, b, (*seed, copy, a))
+        for copy in range(copies)
+        for a, b in _chunks(len(digits))
+    ]
+    empty = np.zeros((0, 28, 28), np.uint8)
+    parts = [
+        part
+        for part in _map(jobs, empty, labels, [], progress, digits)
+        if isinstance(part, np.ndarray)
+    ]
+    return np.concatenate(parts), np.tile(labels, copies)

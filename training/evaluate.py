@@ -5,9 +5,12 @@ Sets, all from MNIST test (never used for training or model selection):
 - ``canvas_fill``: each digit re-drawn with a round canvas brush on a 280x280 white
   canvas, large (170-235 px) and roughly centred;
 - ``canvas_small``: the same, small (60-120 px) and anywhere on the canvas, with the
-  same brush, so strokes are relatively thick.
-Writes models/REPORT.md, a confusion-matrix PNG and a grid of misclassified inputs,
-and refreshes the metrics in the model's JSON.
+  same brush, so strokes are relatively thick;
+- ``pen_held_out``: the real pen digits of the six writers training held out
+  (training.pendigits), drawn twice each by the page's drawing code with real use's
+  variety, from other random draws than the ones training chose its model on.
+Writes models/REPORT.md, a confusion-matrix PNG, grids of misread inputs, the
+reliability diagram, and refreshes the metrics in the model's JSON.
 """
 
 from __future__ import annotations
@@ -28,17 +31,21 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from digits.model import DigitModel, load_model
+from digits.model import DigitModel, MlpEnsemble, load_model
 from digits.preprocess import preprocess
 from training import dataset
+from training.calibrate import BINS, calibration_error, reliability
 from training.export import MODEL_NAME, MODELS_DIR
 from training.mnist import Mnist, load_mnist
+from training.pendigits import load_pendigits, split_by_writer
 
 EVAL_SEED = 7
+PEN_COPIES = 2
 SET_TITLES = {
     "mnist_test": "MNIST test (10k), as is",
     "canvas_fill": "Canvas-style, filling the canvas",
     "canvas_small": "Canvas-style, small / off-centre",
+    "pen_held_out": "Real pen, held-out writers",
 }
 
 
@@ -49,7 +56,13 @@ def build_sets(
     if limit:
         images, labels = images[:limit], labels[:limit]
     skeletons = dataset.compute_skeletons(images)
+    held_out = split_by_writer(load_pendigits())[1]
+    if limit:
+        held_out = held_out[:: max(1, len(held_out) * PEN_COPIES // limit)]
     return {
+        "pen_held_out": dataset.render_pen(
+            held_out, PEN_COPIES, (EVAL_SEED, 3), "held-out writers"
+        ),
         "mnist_test": (dataset.preprocess_mnist(images), labels),
         "canvas_fill": (
             dataset.render("canvas-fill", images, labels, skeletons, (EVAL_SEED, 1)),
@@ -66,11 +79,21 @@ def evaluate(
     model: DigitModel, mnist: Mnist, models_dir: Path = MODELS_DIR, limit: int = 0
 ) -> dict[str, Any]:
     """Accuracy per set and per digit, latency; writes the PNGs beside the model."""
+    models_dir.mkdir(parents=True, exist_ok=True)
     metrics: dict[str, Any] = {}
     confusions = {}
     wrong_examples: list[tuple[npt.NDArray[np.uint8], int, int]] = []
     for name, (pixels, labels) in build_sets(mnist, limit).items():
-        predicted = model.predict_proba(pixels.astype(np.float32) / 255.0).argmax(axis=1)
+        probabilities = model.predict_proba(pixels.astype(np.float32) / 255.0)
+        predicted = probabilities.argmax(axis=1)
+        if name == "pen_held_out":
+            metrics.update(confidence_figures(model, pixels, labels, models_dir))
+            wrong = np.flatnonzero(predicted != labels)[:60]
+            _plot_misclassified(
+                [(pixels[i], int(labels[i]), int(predicted[i])) for i in wrong],
+                models_dir / "held_out_misread.png",
+                "Held-out writers' pen digits the model misreads (true→predicted)",
+            )
         confusion = np.zeros((10, 10), dtype=np.int64)
         np.add.at(confusion, (labels, predicted), 1)
         confusions[name] = confusion
@@ -78,15 +101,37 @@ def evaluate(
         metrics[f"{name}_per_digit"] = [
             round(float(confusion[d, d] / max(confusion[d].sum(), 1)), 4) for d in range(10)
         ]
-        if name != "mnist_test":
+        if name.startswith("canvas"):
             wrong = np.flatnonzero(predicted != labels)[:40]
             wrong_examples += [(pixels[i], int(labels[i]), int(predicted[i])) for i in wrong]
     metrics.update(canvas_latency(model))
     metrics["evaluated_digits"] = int(limit or len(mnist.test_labels))
-    models_dir.mkdir(parents=True, exist_ok=True)
     _plot_confusions(confusions, models_dir / "confusion.png")
-    _plot_misclassified(wrong_examples[:60], models_dir / "misclassified.png")
+    _plot_misclassified(
+        wrong_examples[:60],
+        models_dir / "misclassified.png",
+        "Canvas-style digits the model gets wrong (true→predicted)",
+    )
     return metrics
+
+
+def confidence_figures(
+    model: DigitModel, pixels: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8], folder: Path
+) -> dict[str, Any]:
+    """Calibration on the held-out writers, with the shipped temperature and threshold,
+    and the reliability diagram before (temperature 1) and after."""
+    inputs = pixels.astype(np.float32) / 255.0
+    after = model.predict_proba(inputs)
+    curves = {"shipped": reliability(after, labels)}
+    figures: dict[str, Any] = {
+        "pen_held_out_calibration_error": round(calibration_error(after, labels), 5)
+    }
+    if isinstance(model, MlpEnsemble):
+        before = MlpEnsemble(model.networks, model.features, 1.0).predict_proba(inputs)
+        curves = {"temperature 1": reliability(before, labels), **curves}
+        figures["pen_held_out_calibration_error_t1"] = round(calibration_error(before, labels), 5)
+    _plot_reliability(curves, folder / "reliability.png")
+    return figures
 
 
 def canvas_latency(model: DigitModel, repeats: int = 500) -> dict[str, float]:
@@ -136,7 +181,26 @@ def _plot_confusions(confusions: dict[str, npt.NDArray[np.int64]], path: Path) -
     plt.close(figure)
 
 
-def _plot_misclassified(examples: list[tuple[npt.NDArray[np.uint8], int, int]], path: Path) -> None:
+def _plot_reliability(curves: dict[str, list[tuple[float, float, int]]], path: Path) -> None:
+    figure, axis = plt.subplots(figsize=(5.5, 5))
+    axis.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly honest")
+    for name, points in curves.items():
+        confidence, accuracy, counts = zip(*points, strict=True) if points else ((), (), ())
+        axis.plot(confidence, accuracy, marker="o", label=name)
+        for x, y, n in zip(confidence, accuracy, counts, strict=True):
+            axis.annotate(str(n), (x, y), fontsize=6, textcoords="offset points", xytext=(3, -8))
+    axis.set_xlabel(f"confidence (mean of each of {BINS} bins)")
+    axis.set_ylabel("accuracy in the bin")
+    axis.set_title("Reliability on held-out writers (numbers: answers per bin)")
+    axis.legend(loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+def _plot_misclassified(
+    examples: list[tuple[npt.NDArray[np.uint8], int, int]], path: Path, title: str
+) -> None:
     columns = 10
     rows = max(1, -(-len(examples) // columns))
     figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.4))
@@ -145,7 +209,7 @@ def _plot_misclassified(examples: list[tuple[npt.NDArray[np.uint8], int, int]], 
     for axis, (pixels, truth, guess) in zip(np.atleast_1d(axes).ravel(), examples, strict=False):
         axis.imshow(pixels.reshape(28, 28), cmap="gray")
         axis.set_title(f"{truth}→{guess}", fontsize=9)
-    figure.suptitle("Canvas-style digits the model gets wrong (true→predicted)")
+    figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
@@ -153,11 +217,20 @@ def _plot_misclassified(examples: list[tuple[npt.NDArray[np.uint8], int, int]], 
 
 def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Path:
     metrics, training = metadata["metrics"], metadata["training"]
+    calibration = metadata.get("calibration") or {}
+    features = metadata.get("features")
+    layer = (
+        f"a feature layer of {features['filters']} k-means {features['patch']}x{features['patch']}"
+        f" filters pooled over {features['grid']}x{features['grid']} regions, then "
+        if features
+        else ""
+    )
     lines = [
         "# Model report: digit_model_28",
         "",
-        f"Version `{metadata['version']}`, {metadata['networks']} MLPs "
-        f"{' → '.join(str(layer[1]) for layer in metadata['architecture'])} averaged, "
+        f"Version `{metadata['version']}`: {layer}{metadata['networks']} MLPs "
+        f"{' → '.join(str(layer[1]) for layer in metadata['architecture'])} averaged at "
+        f"temperature {metadata.get('temperature', 1.0)}, "
         f"{metadata['size_bytes'] / 1e6:.2f} MB, "
         f"scikit-learn {metadata['libraries']['scikit-learn']}, "
         f"trained in {training.get('seconds', 0) / 60:.0f} min.",
@@ -168,11 +241,18 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         "|---|---|",
     ]
     lines += [
-        f"| {title} | {metrics[f'{name}_accuracy']:.2%} |" for name, title in SET_TITLES.items()
+        f"| {title} | {metrics[f'{name}_accuracy']:.2%} |"
+        for name, title in SET_TITLES.items()
+        if f"{name}_accuracy" in metrics
     ]
+    if "validation_accuracy_pen_held_out" in training:
+        lines += [
+            f"| validation: held-out writers {training.get('held_out_writers')}, the renders "
+            f"the model was chosen on | {training['validation_accuracy_pen_held_out']:.2%} |",
+            f"| validation: 5k digits held out of MNIST train, as is + augmented | "
+            f"{training['validation_accuracy_mnist']:.2%} |",
+        ]
     lines += [
-        f"| validation (5k held out of MNIST train, as is + augmented) | "
-        f"{training.get('validation_accuracy_ensemble', 0):.2%} |",
         "",
         "Decode + preprocess + model for one 280x280 canvas PNG: "
         f"p50 {metrics['latency_ms_p50']} ms, p99 {metrics['latency_ms_p99']} ms wall time; "
@@ -181,20 +261,29 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         "Numbers of several digits (segmentation, then this model): [NUMBERS.md](NUMBERS.md),"
         " made by `make evaluate-numbers`.",
         "",
+    ]
+    if calibration:
+        lines += _calibration_section(calibration, metrics)
+    lines += [
         "## Per-digit accuracy",
         "",
         "| set | " + " | ".join(str(d) for d in range(10)) + " |",
         "|---|" + "---|" * 10,
     ]
     for name in SET_TITLES:
-        lines.append(
-            f"| {name} | " + " | ".join(f"{v:.1%}" for v in metrics[f"{name}_per_digit"]) + " |"
-        )
+        if f"{name}_per_digit" in metrics:
+            lines.append(
+                f"| {name} | " + " | ".join(f"{v:.1%}" for v in metrics[f"{name}_per_digit"]) + " |"
+            )
     lines += [
         "",
         "## Confusions (off-diagonal counts)",
         "",
         "![confusion matrices](confusion.png)",
+        "",
+        "## Held-out writers' digits misread (as the model saw them)",
+        "",
+        "![held-out misreads](held_out_misread.png)",
         "",
         "## Misclassified canvas-style inputs (as the model saw them)",
         "",
@@ -214,6 +303,34 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
     path = models_dir / "REPORT.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _calibration_section(calibration: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+    return [
+        "## Honest confidence (held-out writers)",
+        "",
+        f"A temperature of {calibration['temperature']} divides the networks' logits, and answers"
+        f" below {calibration['uncertain_below']} confidence are flagged `uncertain` (the"
+        " shipped default of `UNCERTAIN_BELOW`). Both were fitted on the held-out writers;"
+        " the figures below are cross-fitted (fitted on half of those writers, judged on the"
+        " other half, both ways), so none comes from the data its parameters were fitted on.",
+        "",
+        "| figure | before (temperature 1, threshold 0.6) | after |",
+        "|---|---|---|",
+        f"| expected calibration error | {calibration['error_before']:.2%} |"
+        f" {calibration['error_after']:.2%} |",
+        f"| wrong answers flagged `uncertain` | {calibration['errors_flagged_before']:.1%} |"
+        f" {calibration['errors_flagged']:.1%} |",
+        f"| right answers flagged `uncertain` | {calibration['right_flagged_before']:.1%} |"
+        f" {calibration['right_flagged']:.1%} |",
+        "",
+        "On this evaluation's own renders of the same writers (shipped temperature):"
+        f" calibration error {metrics.get('pen_held_out_calibration_error', 0):.2%}"
+        f" (at temperature 1: {metrics.get('pen_held_out_calibration_error_t1', 0):.2%}).",
+        "",
+        "![reliability diagram](reliability.png)",
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

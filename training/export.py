@@ -1,4 +1,4 @@
-"""Trained scikit-learn MLPs -> the shipped numpy bundle and its metadata JSON."""
+"""Trained scikit-learn MLPs (and the feature layer) -> the shipped numpy bundle and its JSON."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from typing import Any
 
 import joblib
 import numpy as np
+import numpy.typing as npt
 import sklearn
 from sklearn.neural_network import MLPClassifier
 
+from digits.features import PatchFeatures
 from digits.model import BUNDLE_FORMAT, MlpEnsemble, Network, sha256_of
 from digits.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
 
@@ -21,27 +23,43 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MODEL_NAME = "digit_model_28"
 
 
-def ensemble_from_sklearn(estimators: Sequence[MLPClassifier]) -> MlpEnsemble:
-    """The numpy twin of scikit-learn's forward pass (ReLU hidden layers, softmax out)."""
+def ensemble_from_sklearn(
+    estimators: Sequence[MLPClassifier],
+    features: PatchFeatures | None = None,
+    mean: npt.NDArray[np.float32] | None = None,
+    scale: npt.NDArray[np.float32] | None = None,
+) -> MlpEnsemble:
+    """The numpy twin of scikit-learn's forward pass (ReLU hidden layers, softmax out).
+
+    Networks trained on standardised inputs, (x - mean) / scale, get the
+    standardisation folded into their first layer, so serving feeds x as it is.
+    """
     networks = []
     for estimator in estimators:
         if estimator.activation != "relu" or estimator.out_activation_ != "softmax":
             raise ValueError("only ReLU MLPs with a softmax output can be exported")
         if [int(c) for c in estimator.classes_] != list(range(10)):
             raise ValueError("the estimator must be trained on all ten digits, 0-9")
+        weights = [np.asarray(w, dtype=np.float64) for w in estimator.coefs_]
+        biases = [np.asarray(b, dtype=np.float64) for b in estimator.intercepts_]
+        if mean is not None and scale is not None:
+            first = weights[0] / scale.astype(np.float64)[:, None]
+            biases[0] = biases[0] - mean.astype(np.float64) @ first
+            weights[0] = first
         networks.append(
             Network(
-                weights=tuple(np.asarray(w, dtype=np.float32) for w in estimator.coefs_),
-                biases=tuple(np.asarray(b, dtype=np.float32) for b in estimator.intercepts_),
+                weights=tuple(w.astype(np.float32) for w in weights),
+                biases=tuple(b.astype(np.float32) for b in biases),
             )
         )
-    return MlpEnsemble(tuple(networks))
+    return MlpEnsemble(tuple(networks), features)
 
 
 def write_model(
     ensemble: MlpEnsemble,
     training: dict[str, Any],
     metrics: dict[str, Any],
+    calibration: dict[str, Any] | None = None,
     models_dir: Path = MODELS_DIR,
 ) -> Path:
     """Write <name>.joblib and <name>.json; the JSON pins the file's sha256."""
@@ -74,11 +92,26 @@ def write_model(
             "min_contrast": MIN_CONTRAST,
             "min_extent": MIN_EXTENT,
         },
+        "features": _describe_features(ensemble.features),
         "architecture": [[int(w.shape[0]), int(w.shape[1])] for w in ensemble.networks[0].weights],
         "networks": len(ensemble.networks),
+        "temperature": ensemble.temperature,
+        "calibration": calibration or {},
         "training": training,
         "metrics": metrics,
     }
     metadata_path = models_dir / f"{MODEL_NAME}.json"
     metadata_path.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     return model_path
+
+
+def _describe_features(features: PatchFeatures | None) -> dict[str, Any] | None:
+    if features is None:
+        return None
+    return {
+        "kind": "k-means patch filters, soft threshold, sum pooling (digits.features)",
+        "filters": int(features.filters.shape[1]),
+        "patch": features.patch,
+        "grid": features.grid,
+        "outputs": features.size,
+    }

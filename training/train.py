@@ -1,15 +1,20 @@
 """Train the shipped model: `python -m training.train` (or `make train`).
 
-MNIST train is split into a training part and a validation part (never MNIST test).
-The training part is used as it is and in canvas-style augmented copies, all passed
-through serving's preprocessing. Several scikit-learn MLPs are trained with a step
-learning-rate decay; each keeps the epoch that validates best. Their averaged
-softmax is exported as a numpy bundle, evaluated, and written to models/.
+The stages, in order, each a function below with its own progress bar:
+
+1. data: MNIST train split into training and validation digits (never MNIST test);
+   the real pen digits (pendigits) split by writer, six whole writers held out;
+2. renders: MNIST digits as they are and redrawn canvas-style (training.augment),
+   pen digits drawn as the page draws them with real use's variety
+   (training.pen_augment), all through serving's preprocessing;
+3. features: the convolution-like layer's filters, k-means on training patches;
+4. fit: scikit-learn MLPs on those features, each keeping the epoch that reads the
+   held-out writers and the MNIST validation digits best;
+5. calibrate: a temperature and the "not sure" threshold, on the held-out writers;
+6. evaluate and export: the numpy bundle, its JSON and models/REPORT.md.
 
 ``--feedback FOLDER|s3://bucket/prefix/`` adds the drawings people corrected on the
-page (training.feedback), each repeated ``--feedback-copies`` times; the run reports
-how many it used and the accuracy on them of the previous model and of the new one.
-The new one has trained on them: "after" shows they were learnt, not how it generalises.
+page (training.feedback), each repeated ``--feedback-copies`` times.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import argparse
 import itertools
 import json
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,50 +30,93 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sklearn.neural_network import MLPClassifier
+from tqdm import tqdm
 
+from digits.features import PatchFeatures
 from digits.model import MlpEnsemble, load_model
 from training import dataset
+from training.calibrate import Calibration, calibrate
 from training.evaluate import evaluate, write_report
 from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
 from training.feedback import FeedbackSet, feedback_accuracy, load_feedback
 from training.mnist import Mnist, load_mnist
+from training.patch_filters import learn_patch_features
+from training.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits, split_by_writer
 
-VALIDATION_COPY = 99  # seed of the validation set's augmented rendering
+Pixels = npt.NDArray[np.uint8]
+Labels = npt.NDArray[np.uint8]
+Floats = npt.NDArray[np.float32]
+VALIDATION_COPY = 99  # seed of the MNIST validation digits' augmented rendering
+PEN_VALIDATION_SEED = 98  # seed of the held-out writers' renderings
 
 
 @dataclass(frozen=True)
 class Config:
-    seed: int = 20261126
+    seed: int = 20261130
     validation: int = 5000
-    copies: int = 5  # augmented renderings of each training digit
-    networks: int = 3
+    copies: int = 3  # augmented renderings of each MNIST training digit
+    pen_copies: int = 12  # canvas drawings of each training writer's pen digit
+    pen_validation_copies: int = 4  # ... of each held-out writer's digit
+    feature_kinds: int = 64  # k-means filters
+    feature_patch: int = 5
+    feature_grid: int = 3  # responses summed over grid x grid regions
+    feature_threshold: float = 0.5
+    networks: int = 2
     hidden: tuple[int, ...] = (800, 400)
     epochs: int = 12
     decay_every: int = 3  # halve the learning rate every this many epochs
     learning_rate: float = 1e-3
     l2: float = 1e-5
     batch: int = 128
-    subset: int = 0  # 0 = all of MNIST train; a small number for a smoke run
-    # Networks shipped: the subset of the trained ones that validates best together.
-    # Two 800-400 networks keep the model file under 10 MB; three would not.
-    keep: int = 2
+    subset: int = 0  # 0 = all data; a small number of MNIST digits for a smoke run
+    keep: int = 2  # networks shipped: the subset that validates best together
     feedback: str = ""  # a folder or s3://bucket/prefix of POST /feedback samples
     feedback_copies: int = 10  # each feedback sample counts this many times
 
 
-def split(config: Config, mnist: Mnist) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """(training, validation) indices into MNIST train, fixed by the seed."""
+@dataclass(frozen=True)
+class Data:
+    mnist: Mnist
+    train_index: npt.NDArray[np.intp]
+    validation_index: npt.NDArray[np.intp]
+    pen_train: list[PenDigit]
+    pen_held_out: list[PenDigit]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Held-out inputs: MNIST validation digits and the held-out writers' drawings."""
+
+    mnist: tuple[Pixels, Labels]
+    pen: tuple[Pixels, Labels]
+    pen_writers: npt.NDArray[np.int16]
+
+
+# -- 1. data -----------------------------------------------------------------------------
+
+
+def load_data(config: Config) -> Data:
+    mnist = load_mnist()
     order = np.random.default_rng(config.seed).permutation(len(mnist.train_labels))
     if config.subset:
         order = order[: config.subset]
     held_out = min(config.validation, len(order) // 5)
-    return np.sort(order[held_out:]), np.sort(order[:held_out])
+    pen_train, pen_held_out = split_by_writer(load_pendigits())
+    if config.subset:  # reduced runs: a share of the pen digits like MNIST's
+        pen_train = pen_train[: config.subset // 4]
+        pen_held_out = pen_held_out[:: max(1, 6000 // config.subset)]
+    return Data(
+        mnist, np.sort(order[held_out:]), np.sort(order[:held_out]), pen_train, pen_held_out
+    )
 
 
-def labelled_set(
-    config: Config, mnist: Mnist, index: npt.NDArray[np.intp], copies: Sequence[int]
-) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-    """The digits as they are plus one augmented rendering per copy seed."""
+# -- 2. renders --------------------------------------------------------------------------
+
+
+def mnist_renders(
+    config: Config, mnist: Mnist, index: npt.NDArray[np.intp], copies: list[int]
+) -> tuple[Pixels, Labels]:
+    """MNIST digits as they are plus one augmented rendering per copy seed."""
     images, labels = mnist.train_images[index], mnist.train_labels[index]
     skeletons = dataset.compute_skeletons(images)
     parts = [dataset.preprocess_mnist(images)]
@@ -79,73 +126,279 @@ def labelled_set(
     return np.concatenate(parts), np.tile(labels, len(parts))
 
 
-def train(
-    config: Config,
-    models_dir: Path = MODELS_DIR,
-    trained: MlpEnsemble | None = None,
-    trained_seconds: float | None = None,
-) -> dict[str, Any]:
-    """Train (or, given ``trained`` networks, only re-select and re-export) and evaluate."""
-    started = time.perf_counter()
-    mnist = load_mnist()
-    train_index, val_index = split(config, mnist)
-    x_val, y_val = labelled_set(config, mnist, val_index, [VALIDATION_COPY])
-    val_scores: list[float] = []
-    training_samples = len(train_index) * (1 + config.copies)
-    feedback, before = _feedback_before(config, models_dir)
-    if trained is None:
-        print(f"Rendering: {len(train_index)} training digits x (1 + {config.copies} copies)")
-        x_train, y_train = labelled_set(config, mnist, train_index, range(config.copies))
-        if len(feedback):
-            x_train = np.concatenate(
-                [x_train, np.tile(feedback.pixels, (config.feedback_copies, 1))]
-            )
-            y_train = np.concatenate([y_train, np.tile(feedback.labels, config.feedback_copies)])
-            training_samples = len(y_train)
-        print(f"Training set {x_train.shape}, validation set {x_val.shape}", flush=True)
-        estimators = []
-        for member in range(config.networks):
-            estimator, score = train_network(config, member, x_train, y_train, x_val, y_val)
-            estimators.append(estimator)
-            val_scores.append(score)
-        trained = ensemble_from_sklearn(estimators)
-    else:
-        val_scores = [accuracy(MlpEnsemble((net,)), x_val, y_val) for net in trained.networks]
-    ensemble, kept = select_members(trained, x_val, y_val, config.keep)
-    ensemble_val = accuracy(ensemble, x_val, y_val)
-    print(f"Ensemble of networks {kept}: validation accuracy {ensemble_val:.4%}")
+def training_set(config: Config, data: Data, feedback: FeedbackSet) -> tuple[Pixels, Labels]:
+    print(
+        f"Renders: {len(data.train_index)} MNIST digits x (1 + {config.copies}), "
+        f"{len(data.pen_train)} pen digits x {config.pen_copies}"
+    )
+    x_mnist, y_mnist = mnist_renders(
+        config, data.mnist, data.train_index, list(range(config.copies))
+    )
+    parts_x, parts_y = [x_mnist], [y_mnist]
+    if config.pen_copies:
+        x_pen, y_pen = dataset.render_pen(
+            data.pen_train, config.pen_copies, (config.seed, 1), "pen"
+        )
+        parts_x.append(x_pen)
+        parts_y.append(y_pen)
+    if len(feedback):
+        parts_x.append(np.tile(feedback.pixels, (config.feedback_copies, 1)))
+        parts_y.append(np.tile(feedback.labels, config.feedback_copies))
+    return np.concatenate(parts_x), np.concatenate(parts_y)
 
+
+def validation_sets(config: Config, data: Data) -> Validation:
+    mnist = mnist_renders(config, data.mnist, data.validation_index, [VALIDATION_COPY])
+    pen = dataset.render_pen(
+        data.pen_held_out,
+        config.pen_validation_copies,
+        (config.seed, PEN_VALIDATION_SEED),
+        "held-out writers",
+    )
+    writers = np.tile(
+        np.asarray([d.writer for d in data.pen_held_out], np.int16), config.pen_validation_copies
+    )
+    return Validation(mnist, pen, writers)
+
+
+# -- 3. features --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The feature layer (none: the pixels), and the scaling its outputs get before the MLPs."""
+
+    features: PatchFeatures | None
+    mean: Floats
+    scale: Floats
+
+    @property
+    def size(self) -> int:
+        return 28 * 28 if self.features is None else self.features.size
+
+    def raw(self, pixels: Pixels) -> Floats:
+        scaled = pixels.astype(np.float32) / 255.0
+        return scaled if self.features is None else self.features.transform(scaled)
+
+    def __call__(self, pixels: Pixels) -> Floats:
+        features = self.raw(pixels)
+        features -= self.mean
+        features /= self.scale
+        return features
+
+
+def learn_features(config: Config, x_train: Pixels) -> Inputs:
+    """The feature layer's filters (none with feature_kinds=0) and the features' scaling."""
+    rng = np.random.default_rng((config.seed, 3))
+    features = None
+    if config.feature_kinds:
+        features = learn_patch_features(
+            x_train,
+            config.feature_kinds,
+            config.feature_patch,
+            config.feature_grid,
+            config.feature_threshold,
+            rng,
+        )
+    unscaled = Inputs(features, np.zeros(1, np.float32), np.ones(1, np.float32))
+    sample = x_train[rng.choice(len(x_train), min(len(x_train), 50_000), replace=False)]
+    outputs = unscaled.raw(sample)
+    # A floor on the scale: a feature that barely varies must not be blown up.
+    scale = np.maximum(outputs.std(axis=0), 0.1 * float(outputs.std())).astype(np.float32)
+    return Inputs(features, outputs.mean(axis=0).astype(np.float32), scale)
+
+
+def transform(inputs: Inputs, pixels: Pixels, progress: str) -> Floats:
+    """The scaled features of many inputs, in blocks, with a progress bar."""
+    block = 10_000
+    out = np.empty((len(pixels), inputs.size), np.float32)
+    for start in tqdm(range(0, len(pixels), block), desc=f"  features: {progress}", unit="block"):
+        out[start : start + block] = inputs(pixels[start : start + block])
+    return out
+
+
+# -- 4. fit -------------------------------------------------------------------------------
+
+
+def validation_score(
+    predict: Any, f_val_mnist: Floats, y_val_mnist: Labels, f_val_pen: Floats, y_val_pen: Labels
+) -> tuple[float, float, float]:
+    """(score, pen accuracy, MNIST accuracy): the score weighs both held-out sets alike."""
+    pen = float((predict(f_val_pen) == y_val_pen).mean())
+    mnist = float((predict(f_val_mnist) == y_val_mnist).mean())
+    return (pen + mnist) / 2, pen, mnist
+
+
+def fit_network(
+    config: Config,
+    member: int,
+    f_train: Floats,
+    y_train: Labels,
+    validation: tuple[Floats, Labels, Floats, Labels],
+) -> tuple[MLPClassifier, float]:
+    """One MLP, trained epoch by epoch on shuffled chunks; the best validating epoch is kept."""
+    rng = np.random.default_rng((config.seed, member))
+    estimator = MLPClassifier(
+        hidden_layer_sizes=config.hidden,
+        alpha=config.l2,
+        batch_size=config.batch,
+        learning_rate_init=config.learning_rate,
+        random_state=config.seed + member,
+        shuffle=True,
+    )
+    classes = np.arange(10)
+    best_score, best_state = -1.0, None
+    epochs = tqdm(
+        range(config.epochs), desc=f"  network {member + 1}/{config.networks}", unit="epoch"
+    )
+    for epoch in epochs:
+        if epoch and epoch % config.decay_every == 0:
+            # scikit-learn's Adam has no schedule for partial_fit; a step decay of its
+            # base rate gives a clearly better optimum than a constant rate.
+            estimator._optimizer.learning_rate_init /= 2
+        permutation = rng.permutation(len(y_train))
+        for start in range(0, len(permutation), 20_000):
+            part = permutation[start : start + 20_000]
+            estimator.partial_fit(f_train[part], y_train[part], classes=classes)
+        score, pen, mnist = validation_score(estimator.predict, *validation)
+        epochs.set_postfix(held_out_writers=f"{pen:.2%}", mnist_validation=f"{mnist:.2%}")
+        if score > best_score:
+            best_score = score
+            best_state = (
+                [w.copy() for w in estimator.coefs_],
+                [b.copy() for b in estimator.intercepts_],
+            )
+    assert best_state is not None  # noqa: S101  # at least one epoch ran
+    estimator.coefs_, estimator.intercepts_ = best_state
+    return estimator, best_score
+
+
+def select_members(
+    trained: MlpEnsemble, x_val: Pixels, y_val: Labels, keep: int
+) -> tuple[MlpEnsemble, list[int]]:
+    """The `keep` networks whose averaged answer validates best (ties: earlier ones)."""
+    best: tuple[float, list[int]] = (-1.0, [])
+    count = len(trained.networks)
+    for members in itertools.combinations(range(count), min(keep, count)):
+        subset = MlpEnsemble(
+            tuple(trained.networks[i] for i in members), trained.features, trained.temperature
+        )
+        score = accuracy(subset, x_val, y_val)
+        if score > best[0]:
+            best = (score, list(members))
+    chosen = tuple(trained.networks[i] for i in best[1])
+    return MlpEnsemble(chosen, trained.features, trained.temperature), best[1]
+
+
+def accuracy(model: MlpEnsemble, pixels: Pixels, labels: Labels) -> float:
+    predicted = model.predict_proba(pixels.astype(np.float32) / 255.0).argmax(axis=1)
+    return float((predicted == labels).mean())
+
+
+# -- 5. calibrate -------------------------------------------------------------------------
+
+
+def calibrate_on_writers(model: MlpEnsemble, validation: Validation) -> Calibration:
+    pixels, labels = validation.pen
+    inputs = model.inputs(pixels.astype(np.float32) / 255.0)
+    logits = np.stack([network.logits(inputs) for network in model.networks])
+    return calibrate(logits, labels.astype(np.int64), validation.pen_writers)
+
+
+# -- the whole run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fitted:
+    model: MlpEnsemble
+    calibration: Calibration
+    info: dict[str, Any]  # what the model's JSON records under "training"
+    mnist: Mnist
+
+
+def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+    """Fit, evaluate and export; returns the evaluation's metrics."""
+    started = time.perf_counter()
+    fitted = fit(config, models_dir)
+    print("6/6 evaluate and export")
+    limit = config.subset and min(config.subset, len(fitted.mnist.test_labels))
+    metrics = evaluate(fitted.model, fitted.mnist, models_dir, limit=limit)
+    write_model(fitted.model, fitted.info, metrics, asdict(fitted.calibration), models_dir)
+    metadata = json.loads((models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    write_report(metadata, models_dir)
+    print(f"Done in {time.perf_counter() - started:.0f} s; model written to {models_dir}")
+    return metrics
+
+
+def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
+    """Stages 1-5: the calibrated model, chosen on held-out data only."""
+    started = time.perf_counter()
+    print("1/6 data")
+    data = load_data(config)
+    feedback, before = _feedback_before(config, models_dir)
+    print("2/6 renders")
+    x_train, y_train = training_set(config, data, feedback)
+    validation = validation_sets(config, data)
+    print(
+        f"Training set {x_train.shape}, validation: MNIST {len(validation.mnist[1])}, "
+        f"held-out writers {len(validation.pen[1])} ({sorted(HELD_OUT_WRITERS)})"
+    )
+    print("3/6 features")
+    inputs = learn_features(config, x_train)
+    f_train = transform(inputs, x_train, "training set")
+    held_out = (
+        transform(inputs, validation.mnist[0], "MNIST validation"),
+        validation.mnist[1],
+        transform(inputs, validation.pen[0], "held-out writers"),
+        validation.pen[1],
+    )
+    print("4/6 fit")
+    estimators, scores = [], []
+    for member in range(config.networks):
+        estimator, score = fit_network(config, member, f_train, y_train, held_out)
+        estimators.append(estimator)
+        scores.append(score)
+    del f_train
+    trained = ensemble_from_sklearn(estimators, inputs.features, inputs.mean, inputs.scale)
+    x_val = np.concatenate([validation.mnist[0], validation.pen[0]])
+    y_val = np.concatenate([validation.mnist[1], validation.pen[1]])
+    ensemble, kept = select_members(trained, x_val, y_val, config.keep)
+    print("5/6 calibrate")
+    calibration = calibrate_on_writers(ensemble, validation)
+    ensemble = MlpEnsemble(ensemble.networks, ensemble.features, calibration.temperature)
+    print(
+        f"  temperature {calibration.temperature}, not sure below {calibration.uncertain_below}; "
+        f"calibration error {calibration.error_before:.2%} -> {calibration.error_after:.2%}"
+    )
     training_info = {
         "config": asdict(config),
-        "training_samples": training_samples,
-        "validation_samples": len(y_val),
-        "validation_accuracy_per_network": val_scores,
-        "validation_accuracy_all_networks": accuracy(trained, x_val, y_val),
+        "training_samples": len(y_train),
+        "validation_samples": {
+            "mnist": len(validation.mnist[1]),
+            "pen_held_out": len(validation.pen[1]),
+        },
+        "held_out_writers": sorted(HELD_OUT_WRITERS),
+        "validation_score_per_network": scores,
         "networks_kept": kept,
-        "validation_accuracy_ensemble": ensemble_val,
-        "seconds": round(trained_seconds or time.perf_counter() - started, 1),
-        "data": "MNIST train (60k) split into train/validation, plus canvas-style augmentations",
+        "validation_accuracy_mnist": accuracy(ensemble, *validation.mnist),
+        "validation_accuracy_pen_held_out": accuracy(ensemble, *validation.pen),
+        "seconds": 0.0,
+        "data": (
+            "MNIST train (60k) split into train/validation, plus canvas-style augmentations; "
+            "UCI pendigits training writers (CC BY 4.0) drawn as the page draws, "
+            "six writers held out"
+        ),
     }
     if config.feedback:
-        after = feedback_accuracy(ensemble, feedback) if trained_seconds is None else None
         training_info["feedback"] = {
             "samples": len(feedback),
             "skipped": feedback.skipped,
             "copies": config.feedback_copies,
             "accuracy_before": before,
-            "accuracy_after": after,
+            "accuracy_after": feedback_accuracy(ensemble, feedback),
         }
-        print(
-            f"Feedback: {len(feedback)} samples used ({feedback.skipped} skipped); accuracy on "
-            f"them before {_percent(before)}, after {_percent(after)} (trained on them)"
-        )
-    limit = config.subset and min(config.subset, len(mnist.test_labels))
-    metrics = evaluate(ensemble, mnist, models_dir, limit=limit)
-    write_model(ensemble, training_info, metrics, models_dir=models_dir)
-    metadata = json.loads((models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
-    write_report(metadata, models_dir)
-    print(f"Done in {time.perf_counter() - started:.0f} s; model written to {models_dir}")
-    return metrics
+    training_info["seconds"] = round(time.perf_counter() - started, 1)
+    return Fitted(ensemble, calibration, training_info, data.mnist)
 
 
 def _feedback_before(config: Config, models_dir: Path) -> tuple[FeedbackSet, float | None]:
@@ -159,89 +412,18 @@ def _feedback_before(config: Config, models_dir: Path) -> tuple[FeedbackSet, flo
     return feedback, before
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
-def accuracy(
-    model: MlpEnsemble, pixels: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8]
-) -> float:
-    predicted = model.predict_proba(pixels.astype(np.float32) / 255.0).argmax(axis=1)
-    return float((predicted == labels).mean())
-
-
-def select_members(
-    trained: MlpEnsemble, x_val: npt.NDArray[np.uint8], y_val: npt.NDArray[np.uint8], keep: int
-) -> tuple[MlpEnsemble, list[int]]:
-    """The `keep` networks whose averaged answer validates best (ties: earlier ones)."""
-    best: tuple[float, list[int]] = (-1.0, [])
-    count = len(trained.networks)
-    for members in itertools.combinations(range(count), min(keep, count)):
-        score = accuracy(MlpEnsemble(tuple(trained.networks[i] for i in members)), x_val, y_val)
-        if score > best[0]:
-            best = (score, list(members))
-    return MlpEnsemble(tuple(trained.networks[i] for i in best[1])), best[1]
-
-
-def train_network(
-    config: Config,
-    member: int,
-    x_train: npt.NDArray[np.uint8],
-    y_train: npt.NDArray[np.uint8],
-    x_val: npt.NDArray[np.uint8],
-    y_val: npt.NDArray[np.uint8],
-) -> tuple[MLPClassifier, float]:
-    """One MLP, trained epoch by epoch on shuffled chunks; the best epoch is kept."""
-    rng = np.random.default_rng((config.seed, member))
-    estimator = MLPClassifier(
-        hidden_layer_sizes=config.hidden,
-        alpha=config.l2,
-        batch_size=config.batch,
-        learning_rate_init=config.learning_rate,
-        random_state=config.seed + member,
-        shuffle=True,
-    )
-    classes = np.arange(10)
-    x_val_f = x_val.astype(np.float32) / 255.0
-    best_score, best_state = -1.0, None
-    for epoch in range(config.epochs):
-        if epoch and epoch % config.decay_every == 0:
-            # scikit-learn's Adam has no schedule for partial_fit; a step decay of its
-            # base rate gives a clearly better optimum than a constant rate.
-            estimator._optimizer.learning_rate_init /= 2
-        tick = time.perf_counter()
-        permutation = rng.permutation(len(y_train))
-        for start in range(0, len(permutation), 20000):
-            part = permutation[start : start + 20000]
-            estimator.partial_fit(
-                x_train[part].astype(np.float32) / 255.0, y_train[part], classes=classes
-            )
-        score = float(estimator.score(x_val_f, y_val))
-        print(
-            f"  network {member + 1}/{config.networks} epoch {epoch + 1}/{config.epochs}:"
-            f" validation {score:.4%} ({time.perf_counter() - tick:.0f} s)",
-            flush=True,
-        )
-        if score > best_score:
-            best_score = score
-            best_state = (
-                [w.copy() for w in estimator.coefs_],
-                [b.copy() for b in estimator.intercepts_],
-            )
-    assert best_state is not None  # noqa: S101  # at least one epoch ran
-    estimator.coefs_, estimator.intercepts_ = best_state
-    return estimator, best_score
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     defaults = Config()
     parser.add_argument("--copies", type=int, default=defaults.copies)
+    parser.add_argument("--pen-copies", type=int, default=defaults.pen_copies)
     parser.add_argument("--networks", type=int, default=defaults.networks)
     parser.add_argument("--hidden", default=",".join(map(str, defaults.hidden)))
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--feature-kinds", type=int, default=defaults.feature_kinds)
+    parser.add_argument("--feature-grid", type=int, default=defaults.feature_grid)
     parser.add_argument(
         "--subset", type=int, default=0, help="use only N MNIST train digits (smoke runs)"
     )
@@ -254,40 +436,23 @@ def main(argv: list[str] | None = None) -> None:
         help="also train on POST /feedback samples: a folder or s3://bucket/prefix/",
     )
     parser.add_argument("--feedback-copies", type=int, default=defaults.feedback_copies)
-    parser.add_argument(
-        "--reselect",
-        action="store_true",
-        help="train nothing: re-select --keep of the networks already in --models-dir's "
-        "model (same validation set), then export and evaluate again",
-    )
     args = parser.parse_args(argv)
     config = Config(
         seed=args.seed,
         copies=args.copies,
+        pen_copies=args.pen_copies,
         networks=args.networks,
         hidden=tuple(int(size) for size in args.hidden.split(",")),
         epochs=args.epochs,
         decay_every=max(1, args.epochs // 4),
+        feature_kinds=args.feature_kinds,
+        feature_grid=args.feature_grid,
         subset=args.subset,
         keep=args.keep,
         feedback=args.feedback,
         feedback_copies=args.feedback_copies,
     )
-    if not args.reselect:
-        train(config, models_dir=args.models_dir)
-        return
-    previous = json.loads((args.models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
-    trained = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
-    if not isinstance(trained, MlpEnsemble):
-        raise SystemExit("--reselect needs a model bundle made by this training")
-    config = Config(
-        **{
-            **previous["training"]["config"],
-            "keep": args.keep,
-            "hidden": tuple(previous["training"]["config"]["hidden"]),
-        }
-    )
-    train(config, args.models_dir, trained, previous["training"]["seconds"])
+    train(config, models_dir=args.models_dir)
 
 
 if __name__ == "__main__":

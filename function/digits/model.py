@@ -1,9 +1,12 @@
 """The digit model: load once, answer ten probabilities per 28x28 image.
 
-The shipped model is a bundle of plain numpy arrays (the trained scikit-learn MLPs'
-weights) with a numpy forward pass here, so a cold start never imports
-scikit-learn or SciPy. Any other estimator saved with joblib that has
-``predict_proba`` on 784 features is served too ("bring your own model").
+The shipped model is a bundle of plain numpy arrays with a numpy forward pass here, so
+a cold start never imports scikit-learn or SciPy: a convolution-like feature layer
+(digits.features, filters learned by k-means), then the trained scikit-learn MLPs'
+weights, their softmax averaged after dividing the logits by a temperature fitted on
+held-out writers, so that a confidence of 0.9 is right about nine times in ten.
+Any other estimator saved with joblib that has ``predict_proba`` on 784 features is
+served too ("bring your own model").
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.errors import ModelUnavailable
+from digits.features import PatchFeatures
 
-BUNDLE_FORMAT = "digit-mlp-ensemble/1"
+BUNDLE_FORMAT = "digit-mlp-ensemble/2"
+# Bundles of the first format (MLPs on raw pixels, no temperature) still load.
+READABLE_FORMATS = frozenset({"digit-mlp-ensemble/1", BUNDLE_FORMAT})
 FEATURES = 28 * 28
 CLASSES = 10
 
@@ -51,27 +57,46 @@ class Network:
 
 @dataclass(frozen=True)
 class MlpEnsemble:
-    """The averaged softmax of several networks, as exported by training."""
+    """The averaged, temperature-scaled softmax of several networks, as exported by training.
+
+    With a feature layer the networks read its features; without one, the pixels.
+    """
 
     networks: tuple[Network, ...]
+    features: PatchFeatures | None = None
+    temperature: float = 1.0
 
     def predict_proba(self, pixels: Floats) -> Floats:
-        pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
-        total = np.zeros((pixels.shape[0], CLASSES), dtype=np.float32)
+        inputs = self.inputs(pixels)
+        total = np.zeros((inputs.shape[0], CLASSES), dtype=np.float32)
         for network in self.networks:
-            total += softmax(network.logits(pixels))
+            total += softmax(network.logits(inputs) * np.float32(1.0 / self.temperature))
         return total / np.float32(len(self.networks))
 
+    def inputs(self, pixels: Floats) -> Floats:
+        """What the networks read: the feature layer's output, or the pixels."""
+        pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
+        return pixels if self.features is None else self.features.transform(pixels)
+
     def to_bundle(self) -> dict[str, Any]:
-        return {
+        bundle: dict[str, Any] = {
             "format": BUNDLE_FORMAT,
             "networks": [
                 {"weights": list(net.weights), "biases": list(net.biases)} for net in self.networks
             ],
+            "temperature": self.temperature,
         }
+        if self.features is not None:
+            bundle["features"] = self.features.to_bundle()
+        return bundle
 
     @classmethod
     def from_bundle(cls, bundle: dict[str, Any]) -> MlpEnsemble:
+        features = PatchFeatures.from_bundle(bundle["features"]) if bundle.get("features") else None
+        inputs = FEATURES if features is None else features.size
+        temperature = float(bundle.get("temperature", 1.0))
+        if not 0.05 <= temperature <= 20.0:
+            raise ValueError(f"temperature {temperature} is out of range")
         networks = tuple(
             Network(
                 weights=tuple(np.ascontiguousarray(w, dtype=np.float32) for w in net["weights"]),
@@ -82,9 +107,9 @@ class MlpEnsemble:
         if not networks:
             raise ValueError("bundle has no networks")
         for net in networks:
-            if net.weights[0].shape[0] != FEATURES or net.weights[-1].shape[1] != CLASSES:
-                raise ValueError("bundle networks must map 784 features to 10 classes")
-        return cls(networks)
+            if net.weights[0].shape[0] != inputs or net.weights[-1].shape[1] != CLASSES:
+                raise ValueError(f"bundle networks must map {inputs} inputs to 10 classes")
+        return cls(networks, features, temperature)
 
 
 class EstimatorModel:
@@ -131,7 +156,7 @@ def load_model(path: Path, input_scale: float = 1.0) -> DigitModel:
     except Exception as error:  # a corrupt pickle can raise almost anything
         raise ModelUnavailable(f"model file unreadable: {path}: {type(error).__name__}") from error
     try:
-        if isinstance(loaded, dict) and loaded.get("format") == BUNDLE_FORMAT:
+        if isinstance(loaded, dict) and loaded.get("format") in READABLE_FORMATS:
             return MlpEnsemble.from_bundle(loaded)
         if hasattr(loaded, "predict_proba"):
             return EstimatorModel(loaded, input_scale=input_scale)

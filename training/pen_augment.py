@@ -1,0 +1,98 @@
+"""Real pen trajectories redrawn the way people draw on the page, with real use's variety.
+
+Each pendigits digit is placed on the 280x280 canvas at a random size and position,
+slanted, rotated and stretched a little, its pen sampled faster or slower than the
+tablet's (the page gets a pointer event per frame, more points for a slow stroke),
+its points jittered, and painted by the page's own drawing code (training.page_render)
+with a brush of random width. The result goes through serving's preprocessing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from training.page_render import CANVAS_SIZE, Stroke, paint_strokes
+
+Generator = np.random.Generator
+
+
+@dataclass(frozen=True)
+class PenVariation:
+    """Ranges of the random changes, in canvas units (280x280) and degrees."""
+
+    size: tuple[float, float] = (70.0, 250.0)  # the digit's longer side
+    brush: tuple[float, float] = (10.0, 36.0)
+    brush_to_size: float = 0.33  # at most this share of the digit's size
+    rotation_deg: float = 10.0
+    slant: float = 0.3  # horizontal shear per unit height, either way
+    aspect: float = 0.2  # log of the width/height stretch, either way
+    jitter: tuple[float, float] = (0.0, 1.2)  # std-dev of per-point noise
+    # How many of the tablet's points the page would see: below 1 keeps one in
+    # several (a fast stroke), above 1 interpolates (a slow one).
+    sampling: tuple[float, float] = (0.35, 2.5)
+
+
+def place_strokes(
+    strokes: Sequence[Stroke], rng: Generator, variation: PenVariation
+) -> tuple[list[Stroke], float]:
+    """The strokes moved onto the canvas with random geometry; also the brush width."""
+    points = np.concatenate(strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2
+    angle = math.radians(rng.uniform(-variation.rotation_deg, variation.rotation_deg))
+    cos, sin = math.cos(angle), math.sin(angle)
+    stretch = math.exp(rng.uniform(-variation.aspect, variation.aspect))
+    # Shear x by y (slant), stretch, then rotate: y grows downwards, so a negative
+    # shear leans the top of the digit to the right, as most handwriting does.
+    matrix = (
+        np.array([[cos, -sin], [sin, cos]])
+        @ np.diag([stretch, 1 / stretch])
+        @ np.array([[1.0, rng.uniform(-variation.slant, variation.slant)], [0.0, 1.0]])
+    ).astype(np.float32)
+    moved = [(stroke - centre) @ matrix.T for stroke in strokes]
+    every = np.concatenate(moved)
+    extent = float((every.max(axis=0) - every.min(axis=0)).max()) or 1.0
+    size = rng.uniform(*variation.size)
+    brush = min(rng.uniform(*variation.brush), variation.brush_to_size * size)
+    scale = size / extent
+    shape = (every.max(axis=0) - every.min(axis=0)) * scale
+    # Anywhere the whole digit, brush included, stays on the canvas.
+    room = np.maximum(CANVAS_SIZE - shape - brush, 0.0)
+    offset = rng.uniform(0.0, 1.0, size=2) * room + brush / 2 - every.min(axis=0) * scale
+    jitter = rng.uniform(*variation.jitter)
+    sampling = math.exp(rng.uniform(*np.log(variation.sampling)))
+    placed = []
+    for stroke in moved:
+        resampled = resample(stroke * scale + offset, sampling, rng)
+        noise = rng.normal(0.0, jitter, size=resampled.shape) if jitter else 0.0
+        placed.append((resampled + noise).astype(np.float32))
+    return placed, brush
+
+
+def resample(stroke: Stroke, factor: float, rng: Generator) -> Stroke:
+    """About factor times as many points along the same path (ends kept)."""
+    count = len(stroke)
+    if count < 3 or abs(factor - 1.0) < 0.05:
+        return stroke
+    target = max(2, round(count * factor))
+    # Points at evenly spaced *times* (the tablet's clock), with a random phase.
+    times = np.linspace(0.0, count - 1, target) + rng.uniform(-0.5, 0.5) * (count - 1) / target
+    times = np.clip(times, 0.0, count - 1)
+    times[0], times[-1] = 0.0, count - 1
+    index = np.arange(count, dtype=np.float64)
+    x = np.interp(times, index, stroke[:, 0])
+    y = np.interp(times, index, stroke[:, 1])
+    return np.stack([x, y], axis=1).astype(np.float32)
+
+
+def render_pen_digit(
+    strokes: Sequence[Stroke], rng: Generator, variation: PenVariation
+) -> Image.Image:
+    """One random canvas drawing of a pen digit (mode L, 280x280)."""
+    placed, brush = place_strokes(strokes, rng, variation)
+    return paint_strokes(placed, brush=brush)
