@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
+.PHONY: experiments evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -30,7 +30,8 @@ help:
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
-	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
+	@echo "make train      train the model (MNIST + real pen data) and write models/ (about 35-45 min)"
+	@echo "make experiments  compare model choices on held-out writers (models/EXPERIMENTS.md)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
 
 $(STAMP): function/requirements.txt requirements-dev.txt
@@ -125,6 +126,10 @@ train: venv
 
 evaluate: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate
+
+# The choices in training.train.Config, measured at reduced scale on held-out data only.
+experiments: venv
+	PYTHONPATH=function:. $(PY) -m training.experiments
 
 # Multi-digit numbers: segmentation + the shipped model (models/NUMBERS.md, ~10 min).
 evaluate-numbers: venv

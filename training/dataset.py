@@ -63,6 +63,7 @@ _images: npt.NDArray[np.uint8] = np.zeros((0, 28, 28), np.uint8)
 _labels: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
 _skeletons: list[Points] = []
 _pen_digits: list[PenDigit] = []
+_pen_variation = PenVariation()
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _run(job: Job) -> npt.NDArray[np.uint8] | list[Points]:
 
 def _render(kind: str, index: int, rng: np.random.Generator) -> Image.Image:
     if kind == "pen":
-        return render_pen_digit(_pen_digits[index].strokes, rng, PenVariation())
+        digit = _pen_digits[index]
+        return render_pen_digit(digit.strokes, digit.label, rng, _pen_variation)
     label = int(_labels[index])
     if kind == "augment":
         if rng.random() < 0.7:
@@ -119,9 +121,11 @@ def _init(
     labels: npt.NDArray[np.uint8],
     skeletons: list[Points],
     pen_digits: list[PenDigit],
+    pen_variation: PenVariation,
 ) -> None:
-    global _images, _labels, _skeletons, _pen_digits  # per-worker read-only state
+    global _images, _labels, _skeletons, _pen_digits, _pen_variation  # per-worker, read-only
     _images, _labels, _skeletons, _pen_digits = images, labels, skeletons, pen_digits
+    _pen_variation = pen_variation
 
 
 def _map(
@@ -131,8 +135,9 @@ def _map(
     skeletons: list[Points],
     progress: str,
     pen_digits: list[PenDigit] | None = None,
+    pen_variation: PenVariation | None = None,
 ) -> Iterator[npt.NDArray[np.uint8] | list[Points]]:
-    _init(images, labels, skeletons, pen_digits or [])
+    _init(images, labels, skeletons, pen_digits or [], pen_variation or PenVariation())
     context = multiprocessing.get_context("fork")
     with context.Pool(workers()) as pool:
         results = pool.imap(_run, jobs)
@@ -170,9 +175,14 @@ def render(
 
 
 def render_pen(
-    digits: list[PenDigit], copies: int, seed: tuple[int, ...], progress: str = "pen"
+    digits: list[PenDigit],
+    copies: int,
+    seed: tuple[int, ...],
+    progress: str = "pen",
+    styles: bool = False,
 ) -> tuple[Pixels, Labels]:
-    """`copies` random canvas drawings of every pen digit, as the page would send them."""
+    """`copies` random canvas drawings of every pen digit, as the page would send them;
+    with `styles`, some get a style stroke added (training only: held-out sets stay real)."""
     labels = np.asarray([digit.label for digit in digits], dtype=np.uint8)
     jobs = [
         Job("pen", a, b, (*seed, copy, a))
@@ -182,7 +192,7 @@ def render_pen(
     empty = np.zeros((0, 28, 28), np.uint8)
     parts = [
         part
-        for part in _map(jobs, empty, labels, [], progress, digits)
+        for part in _map(jobs, empty, labels, [], progress, digits, PenVariation(styles=styles))
         if isinstance(part, np.ndarray)
     ]
     return np.concatenate(parts), np.tile(labels, copies)

@@ -4,7 +4,9 @@ Sets of synthetic handwritten numbers, 2 to 6 digits (training.numbers):
 - ``test``: built from MNIST test digits, never used for the segmentation rules
   or for training the model;
 - ``dev``: built from MNIST train digits, the set the segmentation rules were
-  tuned on.
+  tuned on;
+- ``pen``: built from the real pen digits of the writers training held out
+  (training.pendigits), each number from one writer's digits, as a person writes it.
 For each number the canvas goes through serving's path, `ink_map` then
 `digits.segment.read_number`, and the result is compared with the digits drawn.
 Writes models/NUMBERS.md and a picture of numbers read wrongly.
@@ -36,13 +38,15 @@ from training import numbers
 from training.augment import Points, skeleton_points
 from training.export import MODEL_NAME, MODELS_DIR
 from training.mnist import load_mnist
-from training.numbers import NumberSample, render_number
+from training.numbers import NumberSample, pen_points, render_number
+from training.pendigits import PenDigit, load_pendigits, split_by_writer
 
 LENGTHS = (2, 3, 4, 5, 6)
 KEEP = 10  # numbers kept for each picture: two of each length for the examples
-SEEDS = {"dev": 11, "test": 12}
+SEEDS = {"dev": 11, "test": 12, "pen": 13}
 SET_TITLES = {
     "test": "from MNIST test digits",
+    "pen": "from held-out writers' real pen digits",
     "dev": "from MNIST train digits (the set the rules were tuned on)",
 }
 
@@ -94,6 +98,23 @@ def build_numbers(
                     skeletons[index] = skeleton_points(images[index])
             points = [skeletons[i] for i in indices]
             yield render_number(points, [int(labels[i]) for i in indices], rng)
+
+
+def build_pen_numbers(
+    digits: Sequence[PenDigit], seed: int, per_length: int, lengths: Sequence[int] = LENGTHS
+) -> Iterator[NumberSample]:
+    """Like build_numbers, from real pen digits; one writer per number."""
+    rng = np.random.default_rng(seed)
+    by_writer: dict[int, list[PenDigit]] = {}
+    for digit in digits:
+        by_writer.setdefault(digit.writer, []).append(digit)
+    writers = sorted(by_writer)
+    for _ in range(per_length):
+        for length in lengths:
+            own = by_writer[writers[int(rng.integers(len(writers)))]]
+            chosen = [own[i] for i in rng.choice(len(own), length, replace=False).tolist()]
+            points = [pen_points(digit) for digit in chosen]
+            yield render_number(points, [digit.label for digit in chosen], rng)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -273,13 +294,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     parser.add_argument("--per-length", type=int, default=1000, help="test numbers per length")
     parser.add_argument("--dev-per-length", type=int, default=500, help="dev numbers per length")
+    parser.add_argument(
+        "--pen-per-length", type=int, default=500, help="held-out writers' numbers per length"
+    )
     parser.add_argument("--no-report", action="store_true", help="print figures, write nothing")
     args = parser.parse_args(argv)
     metadata = json.loads((args.models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
     model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
     mnist = load_mnist()
+    held_out = split_by_writer(load_pendigits())[1]
     sets = {
         "test": (mnist.test_images, mnist.test_labels, args.per_length),
+        "pen": (None, None, args.pen_per_length),
         "dev": (mnist.train_images, mnist.train_labels, args.dev_per_length),
     }
     results: dict[str, dict[str, Any]] = {}
@@ -288,7 +314,11 @@ def main(argv: list[str] | None = None) -> None:
         if per_length <= 0:
             continue
         print(f"{name}: {per_length} numbers of each length {LENGTHS}", flush=True)
-        samples = build_numbers(images, labels, SEEDS[name], per_length)
+        samples = (
+            build_pen_numbers(held_out, SEEDS[name], per_length)
+            if images is None or labels is None
+            else build_numbers(images, labels, SEEDS[name], per_length)
+        )
         tallies, first, wrong = evaluate(model, samples)
         results[name] = summary(tallies)
         if name == "test":

@@ -22,9 +22,12 @@ BASE = Config(
 VARIANTS: dict[str, Config] = {
     "pixels, MNIST only (the previous recipe)": replace(BASE, feature_kinds=0, pen_copies=0),
     "pixels + pen renders": replace(BASE, feature_kinds=0),
-    "features 64 filters, 3x3 pooling + pen renders (shipped)": BASE,
-    "features 64 filters, 4x4 pooling + pen renders": replace(BASE, feature_grid=4),
-    "features 64 filters, 3x3 pooling, MNIST only": replace(BASE, pen_copies=0),
+    "features 64 filters, 3x3 pooling + pen renders": replace(BASE, feature_grid=3),
+    "features 64 filters, 4x4 pooling + pen renders (shipped)": BASE,
+    "features 64 filters, 4x4 pooling, MNIST only": replace(BASE, pen_copies=0),
+    "features 64 filters, 4x4 pooling + pen renders without style strokes": replace(
+        BASE, pen_styles=False
+    ),
 }
 
 

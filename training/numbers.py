@@ -19,7 +19,9 @@ from PIL import Image, ImageChops
 
 from digits.components import Box
 from digits.preprocess import FloatImage, preprocess
-from training.augment import CANVAS, Points, Warp, draw_points, warp_points
+from training.augment import CANVAS, POINT_STEP, Points, Warp, draw_points, warp_points
+from training.page_render import flatten
+from training.pendigits import PenDigit
 
 WIDTH, HEIGHT = 560, 280
 MARGIN = 12  # blank pixels kept around the number
@@ -99,3 +101,25 @@ def _tile(points: Points, height: float, brush: float) -> tuple[Image.Image, Box
     bbox = ImageChops.invert(tile).getbbox()
     assert bbox is not None  # noqa: S101  # a skeleton always leaves ink
     return tile, Box(*bbox)
+
+
+def pen_points(digit: PenDigit) -> Points:
+    """A real pen digit as the renderer's point cloud: its strokes, smoothed as the page
+    smooths them, fitted into MNIST's 20x20 box and sampled every POINT_STEP."""
+    strokes = digit.strokes
+    every = np.concatenate(strokes)
+    low, high = every.min(axis=0), every.max(axis=0)
+    scale = 20.0 / max(float((high - low).max()), 1.0)
+    parts = []
+    for stroke in strokes:
+        path = flatten((stroke - (low + high) / 2) * scale + 14.0)
+        if len(path) == 1:
+            parts.append(path)
+            continue
+        lengths = np.linalg.norm(np.diff(path, axis=0), axis=1)
+        along = np.concatenate([[0.0], np.cumsum(lengths)])
+        at = np.arange(0.0, along[-1] + POINT_STEP, POINT_STEP)
+        parts.append(
+            np.stack([np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])], axis=1)
+        )
+    return np.concatenate(parts).astype(np.float32)

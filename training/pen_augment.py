@@ -35,6 +35,61 @@ class PenVariation:
     # How many of the tablet's points the page would see: below 1 keeps one in
     # several (a fast stroke), above 1 interpolates (a slow one).
     sampling: tuple[float, float] = (0.35, 2.5)
+    # Real styles the data under-represents, added as extra pen strokes (see add_styles).
+    styles: bool = True
+
+
+def _line(start: tuple[float, float], end: tuple[float, float], points: int = 12) -> Stroke:
+    t = np.linspace(0.0, 1.0, points, dtype=np.float32)[:, None]
+    return (np.asarray(start, np.float32) * (1 - t) + np.asarray(end, np.float32) * t).astype(
+        np.float32
+    )
+
+
+def add_styles(strokes: Sequence[Stroke], label: int, rng: Generator) -> list[Stroke]:
+    """Pen strokes of styles that real users draw and misread most (issue figures):
+    a slashed 0, a 7 with a bar, a 1 with a flag or a foot, a 9 whose tail curls left."""
+    out = list(strokes)
+    every = np.concatenate(out)
+    (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
+    width, height = max(float(x1 - x0), 1.0), max(float(y1 - y0), 1.0)
+    draw = rng.random()
+    if label == 0 and draw < 0.2:
+        over = rng.uniform(0.0, 0.15)
+        out.append(
+            _line((x1 + over * width, y0 - over * height), (x0 - over * width, y1 + over * height))
+        )
+    elif label == 7 and draw < 0.3:
+        bar_y = y0 + height * rng.uniform(0.45, 0.6)
+        near = every[np.abs(every[:, 1] - bar_y) < 0.05 * height]
+        stem_x = float(np.median(near[:, 0])) if len(near) else float(x0 + x1) / 2
+        half = height * rng.uniform(0.15, 0.25)
+        out.append(_line((stem_x - half, bar_y), (stem_x + half, bar_y)))
+    elif label == 1 and width < 0.5 * height and draw < 0.5:
+        top = every[np.argmin(every[:, 1])]
+        flag = (
+            float(top[0]) - height * rng.uniform(0.2, 0.45),
+            float(top[1]) + height * rng.uniform(0.1, 0.3),
+        )
+        # The flag is drawn first, into the top of the stem, as people do.
+        out.insert(0, _line(flag, (float(top[0]), float(top[1]))))
+        if rng.random() < 0.4:
+            bottom = every[np.argmax(every[:, 1])]
+            half = height * rng.uniform(0.15, 0.3)
+            bx, by = float(bottom[0]), float(bottom[1])
+            out.append(_line((bx - half, by), (bx + half, by)))
+    elif label == 9 and draw < 0.3:
+        # Continue the last stroke's end into a hook curling left and up.
+        last = out[-1]
+        end = last[-1]
+        radius = height * rng.uniform(0.08, 0.18)
+        turn = np.linspace(0.0, rng.uniform(1.6, 2.6), 10, dtype=np.float32)[1:]
+        # y grows downwards: the hook goes left, then up.
+        hook = np.stack(
+            [end[0] - radius * np.sin(turn), end[1] - 0.6 * radius * (1 - np.cos(turn))], axis=1
+        ).astype(np.float32)
+        out[-1] = np.concatenate([last, hook])
+    return out
 
 
 def place_strokes(
@@ -91,8 +146,10 @@ def resample(stroke: Stroke, factor: float, rng: Generator) -> Stroke:
 
 
 def render_pen_digit(
-    strokes: Sequence[Stroke], rng: Generator, variation: PenVariation
+    strokes: Sequence[Stroke], label: int, rng: Generator, variation: PenVariation
 ) -> Image.Image:
     """One random canvas drawing of a pen digit (mode L, 280x280)."""
+    if variation.styles:
+        strokes = add_styles(strokes, label, rng)
     placed, brush = place_strokes(strokes, rng, variation)
     return paint_strokes(placed, brush=brush)

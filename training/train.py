@@ -57,13 +57,14 @@ class Config:
     copies: int = 3  # augmented renderings of each MNIST training digit
     pen_copies: int = 12  # canvas drawings of each training writer's pen digit
     pen_validation_copies: int = 4  # ... of each held-out writer's digit
+    pen_styles: bool = True  # add style strokes (slashed 0, barred 7, ...) to some
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
-    feature_grid: int = 3  # responses summed over grid x grid regions
+    feature_grid: int = 4  # responses summed over grid x grid regions
     feature_threshold: float = 0.5
     networks: int = 2
-    hidden: tuple[int, ...] = (800, 400)
-    epochs: int = 12
+    hidden: tuple[int, ...] = (700, 350)
+    epochs: int = 10
     decay_every: int = 3  # halve the learning rate every this many epochs
     learning_rate: float = 1e-3
     l2: float = 1e-5

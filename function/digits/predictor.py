@@ -22,6 +22,7 @@ from digits.model_source import resolve_model_file
 from digits.settings import Settings
 
 logger = logging.getLogger("digits.model")
+DEFAULT_UNCERTAIN_BELOW = 0.6  # for a model that brings no calibrated threshold
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def load_predictor(settings: Settings) -> Predictor:
         model = load_model(path, input_scale=settings.model_input_scale)
     except ModelUnavailable as error:
         logger.error("model unavailable: %s", error, extra={"fields": {"reason": str(error)}})
-        return Predictor(None, {}, str(error), settings.uncertain_below)
+        return Predictor(None, {}, str(error), uncertain_threshold(settings, {}))
     metadata = read_metadata(path)
     logger.info(
         "model loaded",
@@ -82,7 +83,15 @@ def load_predictor(settings: Settings) -> Predictor:
             }
         },
     )
-    return Predictor(model, metadata, None, settings.uncertain_below)
+    return Predictor(model, metadata, None, uncertain_threshold(settings, metadata))
+
+
+def uncertain_threshold(settings: Settings, metadata: dict[str, Any]) -> float:
+    """UNCERTAIN_BELOW if set, else the threshold calibrated with the model, else 0.6."""
+    if settings.uncertain_below is not None:
+        return settings.uncertain_below
+    calibrated = (metadata.get("calibration") or {}).get("uncertain_below")
+    return float(calibrated) if isinstance(calibrated, int | float) else DEFAULT_UNCERTAIN_BELOW
 
 
 def read_metadata(model_path: Path) -> dict[str, Any]:

@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Path("/tmp/digits-model")  # noqa: S108 - Lambda's only writable place
     # Estimators trained on raw MNIST bytes (0-255) need 255 here; the shipped bundle uses 1.
     model_input_scale: float = Field(default=1.0, gt=0)
-    # Answers whose top probability is below this are flagged "uncertain".
-    uncertain_below: float = Field(default=0.6, ge=0, le=1)
+    # Answers whose top probability is below this are flagged "uncertain". Unset: the
+    # threshold calibrated with the model on held-out writers (its JSON), else 0.6.
+    uncertain_below: float | None = Field(default=None, ge=0, le=1)
     # Request limits: body bytes as received, then image dimensions from the header.
     max_body_bytes: int = Field(default=2_000_000, gt=0)
     max_image_side: int = Field(default=4096, ge=8)

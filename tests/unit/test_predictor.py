@@ -68,3 +68,15 @@ def test_a_missing_or_corrupt_model_degrades_with_one_log_line(
     assert line["level"] == "ERROR" and line["message"].startswith("model unavailable")
     with pytest.raises(ModelUnavailable):
         predictor.predict(np.zeros((28, 28), np.float32))
+
+
+def test_without_uncertain_below_the_models_calibrated_threshold_applies(tmp_path: Path) -> None:
+    model = tiny_model(tmp_path)
+    info = json.loads(model.with_suffix(".json").read_text())
+    info["calibration"] = {"uncertain_below": 0.87}
+    model.with_suffix(".json").write_text(json.dumps(info))
+    assert load_predictor(settings_for(model)).uncertain_below == 0.87
+    # An explicit UNCERTAIN_BELOW still wins; a model without calibration gets 0.6.
+    assert load_predictor(settings_for(model, uncertain_below=0.3)).uncertain_below == 0.3
+    plain = tiny_model(tmp_path / "plain" if (tmp_path / "plain").mkdir() is None else tmp_path)
+    assert load_predictor(settings_for(plain)).uncertain_below == 0.6
