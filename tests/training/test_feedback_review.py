@@ -223,6 +223,8 @@ def test_the_screen_command_reads_the_api_bucket_and_writes_nothing_personal(
         assert sheet.width > 1000 and sheet.getextrema() != ((255, 255),) * 3
     summary = (tmp_path / "summary.md").read_text()
     assert "3 readable samples, 0 unreadable" in summary and "delete this folder by" in summary
+    with pytest.raises(SystemExit, match="exists: choose another --out, or --force"):
+        main(["screen", f"s3://{BUCKET}/feedback/", "--out", str(tmp_path)])
 
 
 def test_only_accepted_samples_train_and_a_decision_holds_for_the_drawing_reviewed(

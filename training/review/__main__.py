@@ -58,9 +58,12 @@ def _screen(args: argparse.Namespace) -> None:
         cap_per_digit_day=args.cap_per_digit_day,
         cap_per_digit=args.cap_per_digit,
     )
-    candidates = read_candidates(args.source)
-    screened = screen(load_model(args.model), candidates.samples, config)
     out: Path = args.out
+    if (out / "decisions.csv").exists() and not args.force:
+        # It may hold a person's decisions: never overwrite them silently.
+        raise SystemExit(f"{out / 'decisions.csv'} exists: choose another --out, or --force")
+    candidates = read_candidates(args.source, progress=True)
+    screened = screen(load_model(args.model), candidates.samples, config)
     write_decisions(out / "decisions.csv", candidates.samples, screened)
     sheets = write_sheets(out / "sheets", candidates.samples, screened)
     summary = screen_summary(args.source, candidates, screened, args.retention_days)
@@ -127,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cap-per-digit-day", type=int, default=defaults.cap_per_digit_day)
     run.add_argument("--cap-per-digit", type=int, default=defaults.cap_per_digit)
     run.add_argument("--retention-days", type=int, default=RETENTION_DAYS)
+    run.add_argument("--force", action="store_true", help="overwrite an earlier decisions file")
     check = commands.add_parser("check", help="what a decisions file lets train")
     check.add_argument("source")
     check.add_argument("decisions", type=Path)
