@@ -284,7 +284,9 @@ def test_the_held_out_part_is_a_fixed_share_of_drawings() -> None:
     assert not any(is_heldout(h, 0.0) for h in hashes) and all(is_heldout(h, 1.0) for h in hashes)
 
 
-def test_the_report_compares_two_models_on_held_out_feedback(tmp_path: Path) -> None:
+def test_the_report_compares_two_models_on_held_out_feedback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     feedback, decisions = tmp_path / "feedback", tmp_path / "decisions.csv"
     for digit in range(10):
         for variant in (3, 11, 19):
@@ -301,6 +303,11 @@ def test_the_report_compares_two_models_on_held_out_feedback(tmp_path: Path) -> 
     assert info["heldout_accuracy_after"] == 1.0
     assert info["heldout_samples"] == len(accepted.heldout) and info["copies"] == 10
     assert feedback_report(accepted, 10, None, shipped)["heldout_accuracy_before"] is None
+    main(["check", str(feedback), str(decisions)])
+    assert json.loads(capsys.readouterr().out) == load_accepted(str(feedback), decisions).summary()
+    main(["compare", str(feedback), str(decisions), "--before", str(SHIPPED_MODEL)])
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["heldout_accuracy_before"] == compared["heldout_accuracy_after"] == 1.0
     text = "\n".join(report_lines(info))
     assert "| this one | 100.0% |" in text and f"{len(accepted.train)} samples trained" in text
     assert json.loads(json.dumps(info)) == info  # fits the model's JSON as it is

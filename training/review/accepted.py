@@ -62,7 +62,7 @@ def load_accepted(
             " with --feedback-decisions"
         )
     reviewed = read_decisions(Path(decisions))
-    candidates = read_candidates(source)
+    candidates = read_candidates(source, progress=True)
     train, heldout = [], []
     rejected = pending = unreviewed = changed = 0
     for sample in candidates.samples:

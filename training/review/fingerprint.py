@@ -2,13 +2,14 @@
 
 The hash is the 28x28 thresholded at its own mean: 784 bits. Preprocessing has already
 cropped, scaled and centred the drawing, so the same drawing sent again, moved or a
-little larger, differs in a few bits (at most 17, 99% within 10, in a test of 200
-rescaled MNIST digits), while two people's drawings of a digit differ in 20 or more
-(1s excepted: a bar is a bar, 1% of pairs within 14). A 2x2-block hash (196 bits) was
-measured too and rejected: it put 1s by different hands within 4 bits of each other. The index
-finds a stored hash within ``max_distance`` bits without comparing every pair: split into
-``max_distance + 1`` bands, two hashes that close agree exactly on at least one band
-(pigeonhole), so only hashes sharing a band are compared.
+little larger, differs in a few bits (at most 17, 99% within 10, over 200 rescaled MNIST
+digits), while two people's drawings of one digit differ in 18 or more (1s excepted: a
+bar is a bar, 1% of pairs within 14). A 2x2-block hash (196 bits) was measured too and
+rejected: it put 1s by different hands within 4 bits of each other.
+
+The index finds a stored hash within ``max_distance`` bits without comparing every pair:
+split into ``max_distance + 1`` bands, two hashes that close agree exactly on at least one
+band (pigeonhole), so only hashes sharing a band are compared.
 """
 
 from __future__ import annotations
