@@ -135,5 +135,12 @@ experiments: venv
 evaluate-numbers: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_numbers
 
+# Feedback review (docs/feedback.md): screen SOURCE (s3://bucket/feedback/ or a local copy)
+# into data/review/: contact sheets and the decisions file a person confirms before training.
+.PHONY: review-feedback
+review-feedback: venv
+	@test -n "$(SOURCE)" || { echo "usage: make review-feedback SOURCE=s3://<bucket>/feedback/"; exit 2; }
+	PYTHONPATH=function:. $(PY) -m training.review screen $(SOURCE)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules
