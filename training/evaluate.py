@@ -38,6 +38,7 @@ from training.calibrate import BINS, calibration_error, reliability
 from training.export import MODEL_NAME, MODELS_DIR
 from training.mnist import Mnist, load_mnist
 from training.pendigits import load_pendigits, split_by_writer
+from training.review import report_lines
 
 EVAL_SEED = 7
 PEN_COPIES = 2
@@ -300,6 +301,8 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         "```",
         "",
     ]
+    if "feedback" in training:
+        lines += report_lines(training["feedback"])
     path = models_dir / "REPORT.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -13,8 +13,11 @@ The stages, in order, each a function below with its own progress bar:
 5. calibrate: a temperature and the "not sure" threshold, on the held-out writers;
 6. evaluate and export: the numpy bundle, its JSON and models/REPORT.md.
 
-``--feedback FOLDER|s3://bucket/prefix/`` adds the drawings people corrected on the
-page (training.feedback), each repeated ``--feedback-copies`` times.
+``--feedback FOLDER|s3://bucket/prefix/ --feedback-decisions FILE`` adds the drawings
+people corrected on the page that a review accepted (training.review, docs/feedback.md),
+each repeated ``--feedback-copies`` times; feedback without a decisions file is refused.
+A fifth of the accepted samples is held out, never trained on, and the run reports the
+accuracy on it of the previous model and of the new one.
 """
 
 from __future__ import annotations
@@ -33,15 +36,16 @@ from sklearn.neural_network import MLPClassifier
 from tqdm import tqdm
 
 from digits.features import PatchFeatures
-from digits.model import MlpEnsemble, load_model
+from digits.model import DigitModel, MlpEnsemble, load_model
 from training import dataset
 from training.calibrate import Calibration, calibrate
 from training.evaluate import evaluate, write_report
 from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
-from training.feedback import FeedbackSet, feedback_accuracy, load_feedback
+from training.feedback import EMPTY, FeedbackSet
 from training.mnist import Mnist, load_mnist
 from training.patch_filters import learn_patch_features
 from training.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits, split_by_writer
+from training.review import AcceptedFeedback, feedback_report, load_accepted
 
 Pixels = npt.NDArray[np.uint8]
 Labels = npt.NDArray[np.uint8]
@@ -73,6 +77,7 @@ class Config:
     keep: int = 2  # networks shipped: the subset that validates best together
     feedback: str = ""  # a folder or s3://bucket/prefix of POST /feedback samples
     feedback_copies: int = 10  # each feedback sample counts this many times
+    feedback_decisions: str = ""  # the reviewed decisions file: only accepted samples train
 
 
 @dataclass(frozen=True)
@@ -336,7 +341,8 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
     started = time.perf_counter()
     print("1/6 data")
     data = load_data(config)
-    feedback, before = _feedback_before(config, models_dir)
+    accepted, previous = _feedback(config, models_dir)
+    feedback = accepted.train if accepted else EMPTY
     print("2/6 renders")
     x_train, y_train = training_set(config, data, feedback)
     validation = validation_sets(config, data)
@@ -390,27 +396,23 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
             "six writers held out"
         ),
     }
-    if config.feedback:
-        training_info["feedback"] = {
-            "samples": len(feedback),
-            "skipped": feedback.skipped,
-            "copies": config.feedback_copies,
-            "accuracy_before": before,
-            "accuracy_after": feedback_accuracy(ensemble, feedback),
-        }
+    if accepted is not None:
+        report = feedback_report(accepted, config.feedback_copies, previous, ensemble)
+        training_info["feedback"] = report
+        print(f"Feedback: {json.dumps(report)}")
     training_info["seconds"] = round(time.perf_counter() - started, 1)
     return Fitted(ensemble, calibration, training_info, data.mnist)
 
 
-def _feedback_before(config: Config, models_dir: Path) -> tuple[FeedbackSet, float | None]:
-    """The feedback samples, and how the model now in models_dir reads them."""
-    empty = FeedbackSet(np.zeros((0, 784), np.uint8), np.zeros(0, np.uint8), 0)
+def _feedback(
+    config: Config, models_dir: Path
+) -> tuple[AcceptedFeedback | None, DigitModel | None]:
+    """The accepted feedback (train and held-out parts), and the model now in models_dir."""
     if not config.feedback:
-        return empty, None
-    feedback = load_feedback(config.feedback)
+        return None, None
+    accepted = load_accepted(config.feedback, config.feedback_decisions)  # refuses without
     previous = models_dir / f"{MODEL_NAME}.joblib"
-    before = feedback_accuracy(load_model(previous), feedback) if previous.is_file() else None
-    return feedback, before
+    return accepted, (load_model(previous) if previous.is_file() else None)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -437,6 +439,12 @@ def main(argv: list[str] | None = None) -> None:
         help="also train on POST /feedback samples: a folder or s3://bucket/prefix/",
     )
     parser.add_argument("--feedback-copies", type=int, default=defaults.feedback_copies)
+    parser.add_argument(
+        "--feedback-decisions",
+        default="",
+        help="the reviewed decisions file (python -m training.review screen); "
+        "required with --feedback: only accepted samples train",
+    )
     args = parser.parse_args(argv)
     config = Config(
         seed=args.seed,
@@ -452,6 +460,7 @@ def main(argv: list[str] | None = None) -> None:
         keep=args.keep,
         feedback=args.feedback,
         feedback_copies=args.feedback_copies,
+        feedback_decisions=args.feedback_decisions,
     )
     train(config, models_dir=args.models_dir)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from digits.app import create_app
 from digits.model import load_model
 from digits.preprocess import preprocess
 from tools.canvas import canvas_png, data_url, draw_digit
-from training.feedback import feedback_accuracy, load_feedback
+from training.feedback import feedback_accuracy, load_feedback, read_candidates
+from training.review.decisions import write_decisions
+from training.review.screens import ScreenConfig, screen
 from training.train import Config, train
 
 BUCKET = "digits-feedback"
@@ -76,15 +79,16 @@ def test_training_reads_a_local_copy_and_skips_what_it_cannot_use(
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_a_training_run_reports_the_feedback_it_used(bucket: Any, tmp_path: Path) -> None:
-    config = Config(
-        subset=600, copies=1, networks=1, hidden=(16,), epochs=1, decay_every=1,
-        feedback=f"s3://{BUCKET}/feedback/", feedback_copies=3,
-    )  # fmt: skip
-    train(config, models_dir=tmp_path)
-    metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
-    used = metadata["training"]["feedback"]
-    assert used["samples"] == 3 and used["skipped"] == 0 and used["copies"] == 3
-    assert used["accuracy_before"] is None  # no previous model in this folder
-    assert 0.0 <= used["accuracy_after"] <= 1.0
-    assert metadata["training"]["training_samples"] == 480 * 2 + 3 * 3
+def test_a_training_run_uses_only_reviewed_feedback(bucket: Any, tmp_path: Path) -> None:
+    source = f"s3://{BUCKET}/feedback/"
+    config = Config(subset=600, copies=1, pen_copies=1, networks=1, hidden=(16,), epochs=1,
+                    decay_every=1, feedback=source, feedback_copies=3)  # fmt: skip
+    with pytest.raises(SystemExit, match="--feedback-decisions"):
+        train(config, models_dir=tmp_path)
+    samples = read_candidates(source).samples
+    decisions = tmp_path / "decisions.csv"
+    write_decisions(decisions, samples, screen(load_model(SHIPPED_MODEL), samples, ScreenConfig()))
+    train(replace(config, feedback_decisions=str(decisions)), models_dir=tmp_path)
+    used = json.loads((tmp_path / "digit_model_28.json").read_text())["training"]["feedback"]
+    assert used["train_samples"] + used["heldout_samples"] == 3 and used["copies"] == 3
+    assert used["heldout_accuracy_before"] is None
