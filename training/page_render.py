@@ -76,11 +76,17 @@ def paint_strokes(
         points = append_points(raw)
         if len(points) == 0:
             continue
-        path = flatten(points) * scale
+        # PIL puts pixel j's centre at coordinate j, a canvas at j + 0.5: shift by half
+        # a (supersampled) pixel so the ink is centred on the points as a canvas draws it.
+        path = flatten(points) * scale - 0.5
         if len(path) > 1:
             pen.line(path.ravel().tolist(), fill=0, width=line_width)
         # A disc at every vertex: round caps, a tap's dot, and round joins (between two
         # brush-wide segments a turn leaves a wedge as deep as half the brush).
         for x, y in path.tolist():
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=0)
+            # PIL fills the pixels from x0 to x1 inclusive: one pixel less on the far
+            # side keeps the disc exactly the brush's width.
+            pen.ellipse(
+                (x - radius + 0.5, y - radius + 0.5, x + radius - 0.5, y + radius - 0.5), fill=0
+            )
     return canvas.reduce(scale) if scale > 1 else canvas
