@@ -58,8 +58,8 @@ PEN_VALIDATION_SEED = 98  # seed of the held-out writers' renderings
 class Config:
     seed: int = 20261130
     validation: int = 5000
-    copies: int = 3  # augmented renderings of each MNIST training digit
-    pen_copies: int = 12  # canvas drawings of each training writer's pen digit
+    copies: int = 5  # augmented renderings of each MNIST training digit
+    pen_copies: int = 16  # canvas drawings of each training writer's pen digit
     pen_validation_copies: int = 4  # ... of each held-out writer's digit
     pen_styles: bool = True  # add style strokes (slashed 0, barred 7, ...) to some
     feature_kinds: int = 64  # k-means filters
@@ -68,7 +68,7 @@ class Config:
     feature_threshold: float = 0.5
     networks: int = 2
     hidden: tuple[int, ...] = (700, 350)
-    epochs: int = 10
+    epochs: int = 14
     decay_every: int = 3  # halve the learning rate every this many epochs
     learning_rate: float = 1e-3
     l2: float = 1e-5
