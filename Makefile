@@ -146,7 +146,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules
 
 # --- Shipping (docs/ci-cd.md): locks, workflows, deploy, destroy, SBOM --------------------
-.PHONY: lock workflow-lint deploy destroy sbom
+.PHONY: lock workflow-lint deploy destroy sbom hook-cases
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal \
 	--custom-compile-command "make lock"
 
@@ -189,3 +189,7 @@ sbom: venv
 		--pyproject pyproject.toml --mc-type application \
 		--output-reproducible --output-format JSON --output-file build/sbom.cdx.json
 	@echo "build/sbom.cdx.json: the function runtime's components (CycloneDX 1.6)"
+
+# The pre-traffic hook's golden cases (hooks/pre_traffic/cases.json), from events/.
+hook-cases: venv
+	$(PY) -m tools.aws.hook_cases

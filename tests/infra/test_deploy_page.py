@@ -274,6 +274,8 @@ def test_moto_cannot_host_the_whole_template() -> None:
         "AWS::CloudFront::OriginAccessControl",
         "AWS::CloudFront::ResponseHeadersPolicy",
         "AWS::CloudWatch::Alarm",
+        "AWS::CodeDeploy::Application",
+        "AWS::CodeDeploy::DeploymentGroup",
         "AWS::Lambda::Alias",
         "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",
