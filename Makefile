@@ -85,7 +85,7 @@ test-browser: venv sam browser-deps
 	$(VENV)/bin/pytest -m browser tests/frontend
 
 # sam: the Lambda runtime tests run the function under the emulator shipped in aws-sam-cli.
-test: lint typecheck sam infra-lint workflow-lint test-js browser-deps
+test: lint typecheck sam infra-lint workflow-lint pipeline-lint test-js browser-deps
 	$(VENV)/bin/pytest
 
 # The page and the API on one origin, with the shipped model (tools/serve.py).
@@ -146,7 +146,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules
 
 # --- Shipping (docs/ci-cd.md): locks, workflows, deploy, destroy, SBOM --------------------
-.PHONY: lock workflow-lint deploy destroy sbom hook-cases
+.PHONY: lock workflow-lint pipeline-lint deploy destroy sbom hook-cases
 UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal \
 	--custom-compile-command "make lock"
 
@@ -166,6 +166,12 @@ workflow-lint: venv
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(VENV)/bin/zizmor --offline --no-progress .github/
+
+# The pipeline's one-time template (pipeline/github-oidc.yaml), linted as template.yaml is.
+pipeline-lint: infra-venv sam
+	$(INFRA_VENV)/bin/cfn-lint -a cfn_lint_serverless.rules -- pipeline/github-oidc.yaml
+	$(SAM) validate --lint --template pipeline/github-oidc.yaml
+	$(INFRA_VENV)/bin/checkov -f pipeline/github-oidc.yaml --framework cloudformation --skip-download --compact --quiet
 
 # Build, deploy (guided the first time from a terminal, samconfig.toml after) and upload the
 # page: tools/aws/deploy.py. DEPLOY_FLAGS=... passes more options (see --help).

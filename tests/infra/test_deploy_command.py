@@ -53,6 +53,8 @@ def sam_calls(sam: Path) -> list[list[str]]:
 
 @pytest.fixture
 def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for _, variable, _ in deploy.PIPELINE_OPTIONS:
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
@@ -174,6 +176,19 @@ def test_the_pipeline_passes_its_role_bucket_repository_and_parameters(
         *("--image-repositories", f"DigitFunction={repository}"),
         *overrides,
     ]
+
+
+def test_the_workflow_gives_the_pipeline_options_through_the_environment(
+    fake_sam: Path, stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _flag, variable, _ in deploy.PIPELINE_OPTIONS:
+        monkeypatch.setenv(variable, f"from {variable}")
+    assert run(fake_sam, "deploy", "--ci") == 0
+    (_, deploy_call) = sam_calls(fake_sam)
+    assert deploy_call[deploy_call.index("--role-arn") + 1] == "from AWS_CFN_EXECUTION_ROLE_ARN"
+    assert deploy_call[deploy_call.index("--config-env") + 1] == "from SAM_CONFIG_ENV"
+    overrides = deploy_call[deploy_call.index("--parameter-overrides") + 1]
+    assert overrides == "from SAM_PARAMETER_OVERRIDES"  # one argument, spaces and all
 
 
 def test_a_failed_build_stops_before_deploying_anything(

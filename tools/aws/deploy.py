@@ -37,6 +37,15 @@ DEFAULT_SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
 UNATTENDED = ("--no-confirm-changeset", "--no-fail-on-empty-changeset")
 
 
+PIPELINE_OPTIONS = (
+    ("--config-env", "SAM_CONFIG_ENV", "samconfig.toml environment"),
+    ("--role-arn", "AWS_CFN_EXECUTION_ROLE_ARN", "CloudFormation execution role"),
+    ("--s3-bucket", "SAM_ARTIFACTS_BUCKET", "bucket for SAM's packaged artefacts"),
+    ("--image-repository", "SAM_IMAGE_REPOSITORY", "ECR repository URI"),
+    ("--parameter-overrides", "SAM_PARAMETER_OVERRIDES", "'Key=Value ...' for the template"),
+)
+
+
 class StepFailed(Exception):
     """A step of the sequence failed; its own output has said why."""
 
@@ -161,13 +170,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stack-name", default=defaults.get("stack_name"))
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", defaults.get("region")))
     parser.add_argument("--profile", default=None, help="AWS CLI profile to use")
-    parser.add_argument("--config-env", default=None, help="samconfig.toml environment")
     parser.add_argument("--ci", action="store_true", help="ask nothing (also without a terminal)")
     parser.add_argument("--yes", action="store_true", help="destroy: do not ask first")
-    parser.add_argument("--role-arn", default=None, help="CloudFormation execution role")
-    parser.add_argument("--s3-bucket", default=None, help="bucket for SAM's packaged artefacts")
-    parser.add_argument("--image-repository", default=None, help="ECR repository URI")
-    parser.add_argument("--parameter-overrides", default=None, metavar="'Key=Value ...'")
+    # The pipeline's settings (pipeline/github-oidc.yaml's outputs) come from the environment,
+    # so the workflow passes none of them through a shell command line.
+    for flag, variable, what in PIPELINE_OPTIONS:
+        parser.add_argument(
+            flag, default=os.environ.get(variable) or None, help=f"{what} (${variable})"
+        )
     args = parser.parse_args(argv)
     if not args.stack_name or not args.region:
         parser.error("--stack-name and --region are required (no samconfig.toml defaults)")
