@@ -194,3 +194,17 @@ def test_zizmor_would_catch_an_unpinned_action(tmp_path: Path) -> None:
     done = run_tool("zizmor", "--offline", "--no-progress", "--format", "plain", str(tmp_path))
     assert done.returncode != 0
     assert "unpinned-uses" in done.stdout + done.stderr or "artipacked" in done.stdout
+
+
+def test_pre_commit_hooks_run_the_projects_own_locked_tools() -> None:
+    done = run_tool("pre-commit", "validate-config", ".pre-commit-config.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (repo,) = config["repos"]
+    assert repo["repo"] == "local"  # nothing fetched: the venv's versions, as make test uses
+    ids = set()
+    for hook in repo["hooks"]:
+        ids.add(hook["id"])
+        program = hook["entry"].split()[0]
+        assert program.startswith(".venv/"), hook["id"]
+    assert {"ruff-check", "ruff-format", "cfn-lint", "github-workflows-schema", "zizmor"} <= ids
