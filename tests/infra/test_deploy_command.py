@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from tests.infra.cfn import ROOT
-from tests.infra.test_deploy_page import REGION, STACK, create_distribution, site_stack_body
+from tests.infra.test_deploy_page import REGION, STACK, create_site_stack
 
 from tools.aws import deploy
 
@@ -65,16 +65,11 @@ def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def stack(aws: None) -> dict[str, str]:
     """The deployed stack as `sam deploy` leaves it: site bucket, feedback bucket, outputs."""
-    distribution_id, domain = create_distribution()
-    cloudformation = boto3.client("cloudformation", region_name=REGION)
-    cloudformation.create_stack(
-        StackName=STACK, TemplateBody=site_stack_body(distribution_id, domain)
-    )
+    outputs = create_site_stack()
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket=FEEDBACK_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
-    described = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+    return outputs
 
 
 def run(sam: Path, *args: str) -> int:
