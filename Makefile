@@ -33,6 +33,8 @@ help:
 	@echo "make train      train the model (MNIST + real pen data) and write models/ (about 35-45 min)"
 	@echo "make experiments  compare model choices on held-out writers (models/EXPERIMENTS.md)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
+	@echo "make deploy     build, deploy and upload the page to AWS (docs/ci-cd.md); make destroy"
+	@echo "make lock       rewrite the hashed dependency locks from the pins; make sbom: the SBOM"
 
 # Every venv installs its lock (make lock), hash-checked: exactly the versions CI tested.
 $(STAMP): requirements-dev.lock
