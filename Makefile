@@ -6,10 +6,10 @@ PORT ?= 8000
 # make lambda-local listens on 3000 (as `sam local start-api`) unless PORT= is given.
 LAMBDA_PORT := $(if $(filter file,$(origin PORT)),3000,$(PORT))
 STAMP := $(VENV)/.installed
-# SAM CLI pins its own dependency versions, so it lives in a venv of its own.
+# SAM CLI pins its own dependency versions, so it lives in a venv of its own
+# (requirements-sam.txt has its version).
 SAM_VENV := $(VENV)/sam
 SAM := $(SAM_VENV)/bin/sam
-SAM_VERSION := 1.170.0
 # npm ci rewrites this file on every install: it stamps node_modules (axe-core).
 NODE_STAMP := node_modules/.package-lock.json
 # Template linters (cfn-lint + serverless rules, checkov, aws-sam-translator): their own venv
@@ -33,24 +33,26 @@ help:
 	@echo "make train      train the model (MNIST + real pen data) and write models/ (about 35-45 min)"
 	@echo "make experiments  compare model choices on held-out writers (models/EXPERIMENTS.md)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
+	@echo "make deploy     build, deploy and upload the page to AWS (docs/ci-cd.md); make destroy"
+	@echo "make lock       rewrite the hashed dependency locks from the pins; make sbom: the SBOM"
 
-$(STAMP): function/requirements.txt requirements-dev.txt
+# Every venv installs its lock (make lock), hash-checked: exactly the versions CI tested.
+$(STAMP): requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 venv: $(STAMP)
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
+	$(SAM_VENV)/bin/pip install --quiet --require-hashes -r requirements-sam.lock
 
 sam: $(SAM)
 
-$(INFRA_STAMP): requirements-infra.txt
+$(INFRA_STAMP): requirements-infra.lock
 	$(PYTHON) -m venv $(INFRA_VENV)
-	$(INFRA_VENV)/bin/pip install --quiet -r requirements-infra.txt
+	$(INFRA_VENV)/bin/pip install --quiet --require-hashes -r requirements-infra.lock
 	touch $@
 
 infra-venv: $(INFRA_STAMP)
@@ -85,7 +87,7 @@ test-browser: venv sam browser-deps
 	$(VENV)/bin/pytest -m browser tests/frontend
 
 # sam: the Lambda runtime tests run the function under the emulator shipped in aws-sam-cli.
-test: lint typecheck sam infra-lint test-js browser-deps
+test: lint typecheck sam infra-lint workflow-lint pipeline-lint test-js browser-deps
 	$(VENV)/bin/pytest
 
 # The page and the API on one origin, with the shipped model (tools/serve.py).
@@ -144,3 +146,58 @@ review-feedback: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules
+
+# --- Shipping (docs/ci-cd.md): locks, workflows, deploy, destroy, SBOM --------------------
+.PHONY: lock workflow-lint pipeline-lint deploy destroy sbom hook-cases
+UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal \
+	--custom-compile-command "make lock"
+
+# Rewrites the four locks from the hand-edited pins (function/requirements.txt,
+# requirements-*.txt), keeping every version the locks already have unless a pin moved;
+# `make lock LOCK_FLAGS=--upgrade` takes the newest releases the pins allow. Needs the registry.
+lock: venv
+	$(UV_COMPILE) $(LOCK_FLAGS) --python-version 3.11 -o function/requirements.lock function/requirements.txt
+	$(UV_COMPILE) $(LOCK_FLAGS) --python-version 3.11 -o requirements-dev.lock requirements-dev.txt
+	$(UV_COMPILE) $(LOCK_FLAGS) --python-version 3.11 -o requirements-sam.lock requirements-sam.txt
+	@# checkov's soupsieve needs Python 3.11.5 or later.
+	$(UV_COMPILE) $(LOCK_FLAGS) --python-version 3.11.5 -o requirements-infra.lock requirements-infra.txt
+
+# The GitHub workflows: GitHub's schema (shipped inside check-jsonschema) and zizmor's audits,
+# both offline.
+workflow-lint: venv
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(VENV)/bin/zizmor --offline --no-progress .github/
+
+# The pipeline's one-time template (pipeline/github-oidc.yaml), linted as template.yaml is.
+pipeline-lint: infra-venv sam
+	$(INFRA_VENV)/bin/cfn-lint -a cfn_lint_serverless.rules -- pipeline/github-oidc.yaml
+	$(SAM) validate --lint --template pipeline/github-oidc.yaml
+	$(INFRA_VENV)/bin/checkov -f pipeline/github-oidc.yaml --framework cloudformation --skip-download --compact --quiet
+
+# Build, deploy (guided the first time from a terminal, samconfig.toml after) and upload the
+# page: tools/aws/deploy.py. DEPLOY_FLAGS=... passes more options (see --help).
+deploy: venv sam
+	$(PY) -m tools.aws.deploy deploy --sam $(SAM) $(DEPLOY_FLAGS)
+
+# Empty the site and feedback buckets, then `sam delete` the stack (asks first; --yes in
+# DEPLOY_FLAGS does not ask).
+destroy: venv sam
+	$(PY) -m tools.aws.deploy destroy --sam $(SAM) $(DEPLOY_FLAGS)
+
+# CycloneDX SBOM of the function's runtime: its lock installed alone, hash-checked, wheels
+# only (as the image does), then described by cyclonedx-py. Writes build/sbom.cdx.json.
+SBOM_VENV := build/sbom-venv
+sbom: venv
+	rm -rf $(SBOM_VENV)
+	$(PYTHON) -m venv --without-pip $(SBOM_VENV)
+	$(PY) -m pip --python $(SBOM_VENV)/bin/python install --quiet --require-hashes \
+		--only-binary=:all: --no-deps -r function/requirements.lock
+	$(VENV)/bin/cyclonedx-py environment $(SBOM_VENV)/bin/python --spec-version 1.6 \
+		--pyproject pyproject.toml --mc-type application \
+		--output-reproducible --output-format JSON --output-file build/sbom.cdx.json
+	@echo "build/sbom.cdx.json: the function runtime's components (CycloneDX 1.6)"
+
+# The pre-traffic hook's golden cases (hooks/pre_traffic/cases.json), from events/.
+hook-cases: venv
+	$(PY) -m tools.aws.hook_cases

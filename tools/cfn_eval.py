@@ -121,9 +121,21 @@ class Evaluator:
             return self.pseudo[name]
         if name in self.params:
             return self.params[name]
-        if name in self.template["Resources"]:
+        if name in self.template["Resources"] or name in self._sam_generated():
             return self.ids.get(name, f"<{name}>")
         raise KeyError(f"Ref to unknown {name}")
+
+    def _sam_generated(self) -> set[str]:
+        """Names SAM's transform adds that a template may refer to before it runs: a function's
+        Version and Alias, and the CodeDeploy application and group of a DeploymentPreference."""
+        names = set()
+        for name, resource in self.template["Resources"].items():
+            if resource.get("Type") != "AWS::Serverless::Function":
+                continue
+            names |= {f"{name}.Version", f"{name}.Alias"}
+            if resource.get("Properties", {}).get("DeploymentPreference"):
+                names |= {"ServerlessDeploymentApplication", f"{name}DeploymentGroup"}
+        return names
 
     def getatt(self, resource: str, attribute: str) -> Any:
         if resource not in self.template["Resources"]:

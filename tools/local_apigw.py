@@ -47,9 +47,10 @@ def load_stacks(template: Path, region: str, parameters: dict[str, str]) -> Any:
 
 def describe(template: Path, region: str, parameters: dict[str, str]) -> dict[str, Any]:
     stacks = load_stacks(template, region, parameters)
-    functions = list(SamFunctionProvider(stacks).get_all())
+    # The API's function is the image; the other (the zip pre-traffic hook) serves no route.
+    functions = [f for f in SamFunctionProvider(stacks).get_all() if f.packagetype == "Image"]
     if len(functions) != 1:
-        raise SystemExit(f"expected one function in {template}, found {len(functions)}")
+        raise SystemExit(f"expected one image function in {template}, found {len(functions)}")
     (function,) = functions
     routes = ApiProvider(stacks, cwd=str(template.parent)).api.routes
     return {

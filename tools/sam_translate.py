@@ -5,7 +5,8 @@ runtime's, so the project venv cannot import it):
 
     .venv/infra/bin/python tools/sam_translate.py [template.yaml] [--region R] [-p Key=Value ...]
 
-Image functions get a placeholder ImageUri, as `sam build` fills one in from the built image.
+Image functions get a placeholder ImageUri, as `sam build` fills one in from the built image;
+zip functions a placeholder S3 CodeUri, as `sam package` would.
 Nothing here calls AWS: the function uses its own role, so no managed policy is looked up.
 """
 
@@ -23,6 +24,7 @@ from samtranslator.yaml_helper import yaml_parse
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/digit-lambda:placeholder"
+PLACEHOLDER_CODE = "s3://sam-artifacts-placeholder/{folder}.zip"
 
 
 class NoManagedPolicies:
@@ -41,6 +43,11 @@ def translate(template_text: str, region: str, parameters: dict[str, str]) -> di
             and props.get("PackageType") == "Image"
         ):
             props.setdefault("ImageUri", PLACEHOLDER_IMAGE.format(region=region))
+        elif resource.get("Type") == "AWS::Serverless::Function":
+            # A zip function's local folder: `sam package` uploads it and writes its S3 URI.
+            code = props.get("CodeUri", "")
+            if isinstance(code, str) and not code.startswith("s3://"):
+                props["CodeUri"] = PLACEHOLDER_CODE.format(folder=code.strip("/"))
     # The translator reads the region (for ARNs it writes) from the environment.
     os.environ["AWS_DEFAULT_REGION"] = region
     result: dict[str, Any] = transform(template, parameters, NoManagedPolicies())

@@ -85,8 +85,8 @@ def site_stack_body(distribution_id: str, domain: str) -> str:
     )
 
 
-@pytest.fixture
-def stack(aws: None) -> dict[str, str]:
+def create_site_stack() -> dict[str, str]:
+    """The stack's site part and outputs in moto (inside mock_aws); its outputs."""
     distribution_id, domain = create_distribution()
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     cloudformation.create_stack(
@@ -95,6 +95,11 @@ def stack(aws: None) -> dict[str, str]:
     described = cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]
     assert described["StackStatus"] == "CREATE_COMPLETE"
     return {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+
+
+@pytest.fixture
+def stack(aws: None) -> dict[str, str]:
+    return create_site_stack()
 
 
 @pytest.fixture
@@ -274,6 +279,8 @@ def test_moto_cannot_host_the_whole_template() -> None:
         "AWS::CloudFront::OriginAccessControl",
         "AWS::CloudFront::ResponseHeadersPolicy",
         "AWS::CloudWatch::Alarm",
+        "AWS::CodeDeploy::Application",
+        "AWS::CodeDeploy::DeploymentGroup",
         "AWS::Lambda::Alias",
         "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",

@@ -376,11 +376,12 @@ def test_alarms_cover_5xx_throttles_and_p99_and_notify_when_asked(
 ) -> None:
     evaluated = resources(template, AlarmEmail=email)
     alarms = {
-        r["Properties"]["MetricName"]: r["Properties"]
+        # A metric-math alarm is named by the label of the series it compares.
+        r["Properties"].get("MetricName") or r["Properties"]["Metrics"][0]["Label"]: r["Properties"]
         for r in evaluated.values()
         if r["Type"] == "AWS::CloudWatch::Alarm"
     }
-    assert set(alarms) == {"5xx", "Throttles", "Duration"}
+    assert set(alarms) == {"5xx", "Throttles", "Duration", "server errors"}
     assert alarms["5xx"]["Namespace"] == "AWS/ApiGateway"
     assert {"Name": "ApiId", "Value": FAKE_IDS["HttpApi"]} in alarms["5xx"]["Dimensions"]
     assert alarms["Duration"]["ExtendedStatistic"] == "p99"

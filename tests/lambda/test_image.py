@@ -30,7 +30,7 @@ def test_the_image_is_built_in_cache_friendly_order() -> None:
     order = [
         next(i for i, s in enumerate(steps) if s.startswith(prefix))
         for prefix in (
-            "COPY function/requirements.txt",
+            "COPY function/requirements.lock",
             "RUN pip install",
             "COPY function/digits/",
             "COPY models/",
@@ -41,13 +41,14 @@ def test_the_image_is_built_in_cache_friendly_order() -> None:
     assert steps[-1] == 'CMD ["digits.handler.handler"]'
     install = next(s for s in steps if s.startswith("RUN pip install"))
     assert "--only-binary=:all:" in install and "--no-cache-dir" in install
+    assert "--require-hashes" in install and "requirements.lock" in install
     assert not any(re.search(r"\b(gcc|make|yum|dnf|apt)\b", s) for s in steps)
 
 
 def test_the_build_context_admits_what_the_dockerfile_copies() -> None:
     patterns = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in patterns
-    for needed in ("!function/requirements.txt", "!function/digits/", "!models/*.joblib"):
+    for needed in ("!function/requirements.lock", "!function/digits/", "!models/*.joblib"):
         assert needed in patterns
 
 

@@ -1,0 +1,1 @@
+"""Deploying and tearing down the stack (make deploy / make destroy)."""
