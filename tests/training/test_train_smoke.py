@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,29 +13,79 @@ import pytest
 from digits.model import MlpEnsemble, Network, load_model, sha256_of
 from training.train import Config, accuracy, select_members, train
 
+# The smallest run that still goes through every stage: MNIST and pen renders, the
+# feature layer, two networks, calibration on the held-out writers, evaluation, export.
+SMOKE = Config(
+    subset=1500,
+    copies=1,
+    pen_copies=1,
+    pen_validation_copies=1,
+    feature_kinds=16,
+    networks=2,
+    hidden=(32,),
+    epochs=2,
+    decay_every=1,
+)
+
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> None:
-    config = Config(subset=1500, copies=1, networks=2, hidden=(32,), epochs=2, decay_every=1)
-    metrics = train(config, models_dir=tmp_path)
+    metrics = train(SMOKE, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["sha256"] == sha256_of(tmp_path / "digit_model_28.joblib")
+    assert metadata["format"] == "digit-mlp-ensemble/2"
     assert metadata["training"]["config"]["subset"] == 1500
+    assert metadata["training"]["config"]["pen_copies"] == 1
     assert metadata["metrics"] == metrics
     assert metrics["mnist_test_accuracy"] > 0.6  # well above chance even after 2 tiny epochs
+    # The held-out writers: recorded, rendered, evaluated, calibrated on.
+    training = metadata["training"]
+    assert training["held_out_writers"] == [1, 5, 11, 15, 18, 22]
+    assert training["validation_samples"]["pen_held_out"] > 0
+    assert 0.0 <= training["validation_accuracy_pen_held_out"] <= 1.0
+    assert metrics["pen_held_out_accuracy"] > 0.2  # real pen digits read above chance
+    assert len(metrics["pen_held_out_per_digit"]) == 10
+    assert 0.0 <= metrics["pen_held_out_calibration_error"] <= 1.0
+    assert 0.0 <= metrics["pen_held_out_calibration_error_t1"] <= 1.0
+    # The feature layer, described as built.
+    features = metadata["features"]
+    assert (features["filters"], features["patch"], features["grid"]) == (16, 5, SMOKE.feature_grid)
+    assert features["outputs"] == 16 * SMOKE.feature_grid**2
+    assert metadata["architecture"][0] == [features["outputs"], 32]
+    # Calibration: what ships, and the cross-fitted figures.
+    calibration = metadata["calibration"]
+    assert 0.25 <= calibration["temperature"] <= 8.0
+    assert metadata["temperature"] == calibration["temperature"]
+    assert 0.5 <= calibration["uncertain_below"] <= 0.99
+    for key in ("error_before", "error_after", "errors_flagged", "right_flagged"):
+        assert 0.0 <= calibration[key] <= 1.0, key
     report = (tmp_path / "REPORT.md").read_text()
     assert "Canvas-style, small / off-centre" in report
-    assert (tmp_path / "confusion.png").stat().st_size > 1000
-    assert (tmp_path / "misclassified.png").stat().st_size > 1000
+    assert "| Real pen, held-out writers |" in report
+    assert "validation: held-out writers [1, 5, 11, 15, 18, 22]" in report
+    assert "## Honest confidence (held-out writers)" in report
+    assert f"A temperature of {calibration['temperature']}" in report
+    assert "## Held-out writers' digits misread" in report
+    for picture in (
+        "confusion.png",
+        "misclassified.png",
+        "reliability.png",
+        "held_out_misread.png",
+    ):
+        assert (tmp_path / picture).stat().st_size > 1000, picture
+        assert f"({picture})" in report, picture
     model = load_model(tmp_path / "digit_model_28.joblib")
+    assert isinstance(model, MlpEnsemble)
+    assert model.features is not None and model.features.size == features["outputs"]
+    assert model.temperature == calibration["temperature"]
     assert model.predict_proba(np.zeros((1, 784), np.float32)).shape == (1, 10)
 
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_training_is_reproducible_for_a_seed(tmp_path: Path) -> None:
-    config = Config(subset=600, copies=1, networks=1, hidden=(16,), epochs=1, decay_every=1)
+    config = replace(SMOKE, subset=600, networks=1, keep=1, hidden=(16,), epochs=1)
     train(config, models_dir=tmp_path / "a")
     train(config, models_dir=tmp_path / "b")
     first = load_model(tmp_path / "a" / "digit_model_28.joblib")

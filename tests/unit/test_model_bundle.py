@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from digits.errors import ModelUnavailable
+from digits.features import PatchFeatures
 from digits.model import (
     BUNDLE_FORMAT,
     EstimatorModel,
@@ -146,3 +147,141 @@ def test_loading_the_shipped_bundle_never_imports_scikit_learn_or_scipy() -> Non
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- format 2: a feature layer and a temperature ---------------------------------------------
+
+
+def random_features(kinds: int = 4, grid: int = 2) -> PatchFeatures:
+    filters = RNG.normal(0, 1, (25, kinds)).astype(np.float32)
+    bias = RNG.normal(-2, 1, kinds).astype(np.float32)
+    return PatchFeatures(filters, bias, 5, grid)
+
+
+def network_for(inputs: int, hidden: int = 12) -> Network:
+    return Network(
+        weights=(
+            RNG.normal(0, 0.3, (inputs, hidden)).astype(np.float32),
+            RNG.normal(0, 0.3, (hidden, 10)).astype(np.float32),
+        ),
+        biases=(np.zeros(hidden, np.float32), RNG.normal(0, 0.1, 10).astype(np.float32)),
+    )
+
+
+def test_format_2_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> None:
+    features = random_features()
+    ensemble = MlpEnsemble(
+        (network_for(features.size), network_for(features.size, 8)), features, 1.7
+    )
+    bundle = ensemble.to_bundle()
+    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/2"
+    assert bundle["temperature"] == 1.7 and bundle["features"]["grid"] == 2
+    path = tmp_path / "model.joblib"
+    joblib.dump(bundle, path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble)
+    assert loaded.temperature == 1.7 and loaded.features is not None
+    np.testing.assert_array_equal(loaded.features.filters, features.filters)
+    pixels = RNG.random((6, 784), dtype=np.float32)
+    np.testing.assert_array_equal(loaded.predict_proba(pixels), ensemble.predict_proba(pixels))
+    # The networks read the layer's features: by hand, features -> MLPs at temperature 1.7.
+    inputs = features.transform(pixels)
+    expected = np.mean(
+        [softmax_rows(net.logits(inputs) / 1.7) for net in ensemble.networks], axis=0
+    )
+    np.testing.assert_allclose(loaded.predict_proba(pixels), expected, atol=1e-6)
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    result: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+def test_format_1_bundles_still_load(tmp_path: Path) -> None:
+    network = random_network()
+    old = {
+        "format": "digit-mlp-ensemble/1",
+        "networks": [{"weights": list(network.weights), "biases": list(network.biases)}],
+    }
+    path = tmp_path / "old.joblib"
+    joblib.dump(old, path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble)
+    assert loaded.features is None and loaded.temperature == 1.0
+    pixels = RNG.random((4, 784), dtype=np.float32)
+    np.testing.assert_allclose(
+        loaded.predict_proba(pixels), softmax_rows(network.logits(pixels)), atol=1e-6
+    )
+
+
+def test_temperature_softens_the_probabilities_not_the_answer() -> None:
+    network = network_for(784)
+    pixels = RNG.random((200, 784), dtype=np.float32)
+    plain = MlpEnsemble((network,)).predict_proba(pixels)
+    for temperature in (0.5, 2.0, 5.0):
+        scaled = MlpEnsemble((network,), None, temperature).predict_proba(pixels)
+        # One network: the softmax of logits / T keeps the order of the classes.
+        np.testing.assert_array_equal(scaled.argmax(axis=1), plain.argmax(axis=1))
+        assert not np.allclose(scaled, plain, atol=1e-3)
+        np.testing.assert_allclose(scaled.sum(axis=1), 1.0, atol=1e-5)
+        if temperature > 1:
+            assert (scaled.max(axis=1) <= plain.max(axis=1) + 1e-6).all()
+        else:
+            assert (scaled.max(axis=1) >= plain.max(axis=1) - 1e-6).all()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"temperature": 0.0},
+        {"temperature": 100.0},
+        {"features": {**random_features().to_bundle(), "patch": 4}},
+        {"features": random_features(kinds=6).to_bundle()},  # networks read 16 features, not 24
+        {"features": None},  # without the layer the networks would read 784 pixels
+    ],
+    ids=[
+        "temperature-0",
+        "temperature-100",
+        "features-inconsistent",
+        "features-size",
+        "no-features",
+    ],
+)
+def test_format_2_bundles_that_do_not_agree_are_model_unavailable(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    features = random_features()
+    bundle = {**MlpEnsemble((network_for(features.size),), features, 1.5).to_bundle(), **change}
+    path = tmp_path / "wrong.joblib"
+    joblib.dump(bundle, path)
+    with pytest.raises(ModelUnavailable, match="invalid"):
+        load_model(path)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("with_features", [False, True], ids=["pixels", "features"])
+def test_export_folds_the_standardisation_into_the_first_layer(with_features: bool) -> None:
+    from sklearn.neural_network import MLPClassifier
+
+    from training.export import ensemble_from_sklearn
+
+    rng = np.random.default_rng(11)
+    pixels = rng.random((300, 784), dtype=np.float32)
+    labels = np.arange(300) % 10
+    pixels[np.arange(300), labels * 70] += 3.0  # something to learn
+    features = random_features() if with_features else None
+    raw = pixels if features is None else features.transform(pixels)
+    mean = raw.mean(axis=0).astype(np.float32)
+    scale = (raw.std(axis=0) + 0.5).astype(np.float32)
+    estimator = MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0)
+    estimator.fit((raw - mean) / scale, labels)
+    exported = ensemble_from_sklearn([estimator], features, mean, scale)
+    probe = rng.random((50, 784), dtype=np.float32)
+    probe_raw = probe if features is None else features.transform(probe)
+    expected = estimator.predict_proba((probe_raw - mean) / scale)
+    np.testing.assert_allclose(exported.predict_proba(probe), expected, atol=1e-4)
+    assert exported.features is features and exported.temperature == 1.0
+    # Not folding would answer differently: the standardisation matters here.
+    unfolded = ensemble_from_sklearn([estimator], features)
+    assert np.abs(unfolded.predict_proba(probe) - expected).max() > 0.05

@@ -1,0 +1,101 @@
+"""Learning the feature layer: inked patches, whitened spherical k-means, folded filters."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digits.features import SIDE
+from training.patch_filters import _spherical_kmeans, learn_patch_features, sample_patches
+
+
+def bars(count: int, horizontal: bool, rng: np.random.Generator) -> np.ndarray:
+    """28x28 uint8 images, ink 255 on 0, each one bar across most of the image."""
+    images = np.zeros((count, SIDE, SIDE), np.uint8)
+    for image in images:
+        at, width = int(rng.integers(4, 22)), int(rng.integers(2, 4))
+        start, end = int(rng.integers(2, 6)), int(rng.integers(22, 26))
+        if horizontal:
+            image[at : at + width, start:end] = 255
+        else:
+            image[start:end, at : at + width] = 255
+    return images.reshape(count, SIDE * SIDE)
+
+
+def test_sampled_patches_hold_ink() -> None:
+    rng = np.random.default_rng(1)
+    pixels = bars(50, True, rng)
+    patches = sample_patches(pixels, 5, 3000, rng)
+    assert patches.shape == (3000, 25) and patches.dtype == np.float32
+    assert patches.min() >= 0.0 and patches.max() <= 1.0
+    assert (patches.max(axis=1) > 64 / 255).all()  # mostly-blank images: blank patches dropped
+
+
+def test_learned_filters_have_the_asked_shape_and_fold_the_whitening() -> None:
+    pixels = np.concatenate(
+        [bars(100, True, np.random.default_rng(2)), bars(100, False, np.random.default_rng(3))]
+    )
+    layer = learn_patch_features(
+        pixels, kinds=12, patch=5, grid=3, threshold=0.5, rng=np.random.default_rng(4), samples=4000
+    )
+    assert layer.filters.shape == (25, 12) and layer.filters.dtype == np.float32
+    assert layer.bias.shape == (12,) and layer.bias.dtype == np.float32
+    assert (layer.patch, layer.grid, layer.size) == (5, 3, 12 * 9)
+    # Undo the folding with the same patches: ZCA whitening W, filters = W @ centroids.T.
+    patches = sample_patches(pixels, 5, 4000, np.random.default_rng(4))
+    mean = patches.mean(axis=0)
+    centred = patches - mean
+    values, vectors = np.linalg.eigh(centred.T @ centred / len(centred))
+    whitening = vectors @ np.diag(1 / np.sqrt(values + 0.01)) @ vectors.T
+    centroids = np.linalg.solve(whitening, layer.filters.astype(np.float64))
+    np.testing.assert_allclose(np.linalg.norm(centroids, axis=0), 1.0, atol=1e-3)
+    # The bias: the whitening's mean subtracted, then the soft threshold.
+    np.testing.assert_allclose(layer.bias, -(mean @ layer.filters) - 0.5, atol=1e-4)
+
+
+def test_spherical_kmeans_finds_directions_as_unit_centroids() -> None:
+    rng = np.random.default_rng(5)
+    directions = np.linalg.qr(rng.normal(size=(10, 10)))[0][:4]  # four orthonormal directions
+    points = np.concatenate(
+        [d * rng.uniform(0.5, 3.0, (300, 1)) + rng.normal(0, 0.05, (300, 10)) for d in directions]
+    ).astype(np.float32)
+    centroids = _spherical_kmeans(points, 4, 20, np.random.default_rng(6))
+    assert centroids.shape == (4, 10) and centroids.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(centroids, axis=1), 1.0, atol=1e-5)
+    # Each direction has a centroid within a few degrees (length does not matter on the sphere).
+    cosines = directions @ centroids.T.astype(np.float64)
+    assert (cosines.max(axis=1) > 0.99).all()
+
+
+def test_filters_learned_on_bars_tell_horizontal_from_vertical() -> None:
+    rng = np.random.default_rng(7)
+    horizontal, vertical = bars(150, True, rng), bars(150, False, rng)
+    layer = learn_patch_features(
+        np.concatenate([horizontal, vertical]),
+        kinds=8,
+        patch=5,
+        grid=2,
+        threshold=0.5,
+        rng=np.random.default_rng(8),
+        samples=5000,
+    )
+
+    def per_filter(pixels: np.ndarray) -> np.ndarray:
+        """Each filter's response summed over the whole image: no position left."""
+        features = layer.transform(pixels.astype(np.float32) / 255.0)
+        summed: np.ndarray = features.reshape(len(pixels), -1, 8).sum(axis=1)
+        return summed
+
+    h_mean, v_mean = per_filter(horizontal).mean(axis=0), per_filter(vertical).mean(axis=0)
+    # Some filters answer one orientation and hardly the other, both ways round.
+    assert (h_mean > 5 * v_mean + 1).any() and (v_mean > 5 * h_mean + 1).any()
+    # New bars at new places: the nearest mean reads every one's orientation.
+    test_rng = np.random.default_rng(9)
+    for pixels, own, other in (
+        (bars(40, True, test_rng), h_mean, v_mean),
+        (bars(40, False, test_rng), v_mean, h_mean),
+    ):
+        unit = per_filter(pixels)
+        unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+        to_own = unit @ (own / np.linalg.norm(own))
+        to_other = unit @ (other / np.linalg.norm(other))
+        assert (to_own > to_other).all()

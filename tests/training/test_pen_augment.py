@@ -1,0 +1,153 @@
+"""Real pen digits placed on the canvas with random geometry, resampled, styled and painted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from training.page_render import CANVAS_SIZE, paint_strokes
+from training.pen_augment import (
+    PenVariation,
+    add_styles,
+    place_strokes,
+    render_pen_digit,
+    resample,
+)
+from training.pendigits import PenDigit, load_pendigits
+
+# No noise after placement and the tablet's own sampling: the geometry alone.
+EXACT = PenVariation(jitter=(0.0, 0.0), sampling=(1.0, 1.0))
+
+
+@pytest.fixture(scope="module")
+def digits() -> list[PenDigit]:
+    every = load_pendigits()
+    return every[::25]  # 300 digits, all writers and labels
+
+
+def ink_extent(placed: list[np.ndarray], brush: float) -> tuple[float, float]:
+    """The lowest and highest canvas coordinate the brush reaches, either axis."""
+    points = np.concatenate(placed)
+    return float((points.min(axis=0) - brush / 2).min()), float(
+        (points.max(axis=0) + brush / 2).max()
+    )
+
+
+def test_the_digit_and_its_brush_stay_on_the_canvas(digits: list[PenDigit]) -> None:
+    # Sizes that leave room for the widest brush (250 + 36 would not fit in 280).
+    variation = replace(EXACT, size=(70.0, CANVAS_SIZE - 36.0))
+    rng = np.random.default_rng(1)
+    lows, highs = [], []
+    for digit in digits:
+        placed, brush = place_strokes(digit.strokes, rng, variation)
+        low, high = ink_extent(placed, brush)
+        lows.append(low)
+        highs.append(high)
+    assert min(lows) >= -1e-3 and max(highs) <= CANVAS_SIZE + 1e-3
+    # ... and the placement does use the canvas: digits land near every edge.
+    assert min(lows) < 5 and max(highs) > CANVAS_SIZE - 5
+
+
+@pytest.mark.xfail(
+    reason="place_strokes: with size + brush > 280 (size near 250, brush above 30) `room` is "
+    "clamped to 0 and the brush runs up to ~6 px off the canvas; the jitter is added after "
+    "placement, so points also leave the reserved margin by ~1 px",
+    strict=True,
+)
+def test_with_the_default_variation_the_brush_never_leaves_the_canvas(
+    digits: list[PenDigit],
+) -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(4):
+        for digit in digits:
+            placed, brush = place_strokes(digit.strokes, rng, PenVariation())
+            low, high = ink_extent(placed, brush)
+            assert low >= -1e-3 and high <= CANVAS_SIZE + 1e-3
+
+
+def test_size_and_brush_follow_the_variation(digits: list[PenDigit]) -> None:
+    # Small digits, so the brush's cap at brush_to_size x size matters.
+    variation = replace(EXACT, size=(30.0, 120.0))
+    rng = np.random.default_rng(3)
+    capped = 0
+    for digit in digits:
+        placed, brush = place_strokes(digit.strokes, rng, variation)
+        points = np.concatenate(placed)
+        longer_side = float((points.max(axis=0) - points.min(axis=0)).max())
+        assert 30.0 - 1e-3 <= longer_side <= 120.0 + 1e-3
+        assert brush <= variation.brush_to_size * longer_side + 1e-3
+        assert brush <= variation.brush[1]
+        capped += brush == pytest.approx(variation.brush_to_size * longer_side, abs=1e-3)
+        assert [len(s) for s in placed] == [len(s) for s in digit.strokes]
+    assert capped > 10  # the cap was exercised
+
+
+def test_the_same_seed_draws_the_same_image(digits: list[PenDigit]) -> None:
+    digit = next(d for d in digits if d.label == 7)
+
+    def draw(seed: int) -> np.ndarray:
+        image = render_pen_digit(
+            digit.strokes, digit.label, np.random.default_rng(seed), PenVariation()
+        )
+        assert image.mode == "L" and image.size == (CANVAS_SIZE, CANVAS_SIZE)
+        return np.asarray(image)
+
+    first = draw(5)
+    np.testing.assert_array_equal(first, draw(5))
+    other = draw(6)
+    assert np.abs(first.astype(int) - other.astype(int)).mean() > 1.0
+    assert (first < 128).sum() > 200  # ink was drawn
+    assert first[0, 0] == 255 and first.min() == 0  # black on white
+
+
+def test_resample_keeps_the_ends_and_scales_the_point_count() -> None:
+    rng = np.random.default_rng(4)
+    t = np.linspace(0.0, 3.0, 40)
+    stroke = np.stack([100 + 40 * np.cos(t), 100 + 30 * np.sin(2 * t)], axis=1).astype(np.float32)
+    for factor in (0.35, 0.5, 2.0, 2.5):
+        out = resample(stroke, factor, rng)
+        assert out.dtype == np.float32
+        assert len(out) == round(len(stroke) * factor)
+        np.testing.assert_array_equal(out[0], stroke[0])
+        np.testing.assert_allclose(out[-1], stroke[-1], atol=1e-4)
+        # Every new point lies on the original polyline (interpolated, not moved).
+        a, b, p = stroke[:-1][None], stroke[1:][None], out[:, None]
+        along = np.clip(((p - a) * (b - a)).sum(-1) / ((b - a) ** 2).sum(-1), 0, 1)
+        gap = np.linalg.norm(p - (a + along[..., None] * (b - a)), axis=-1).min(axis=1)
+        assert gap.max() < 1e-3
+    # Nearly 1, or too short a stroke to interpolate: unchanged.
+    assert resample(stroke, 1.02, rng) is stroke
+    short = stroke[:2]
+    assert resample(short, 2.5, rng) is short
+
+
+def test_styles_add_strokes_only_to_the_digits_they_are_for(digits: list[PenDigit]) -> None:
+    rng = np.random.default_rng(5)
+    styled = dict.fromkeys(range(10), 0)
+    seen = dict.fromkeys(range(10), 0)
+    for digit in digits:
+        for _ in range(4):
+            out = add_styles(digit.strokes, digit.label, rng)
+            seen[digit.label] += 1
+            originals = sum(len(s) for s in digit.strokes)
+            if len(out) != len(digit.strokes) or sum(len(s) for s in out) != originals:
+                styled[digit.label] += 1
+            if digit.label == 9 and len(out[-1]) > len(digit.strokes[-1]):
+                # The hook continues the last stroke, ending left of and above its end.
+                end, hook_end = digit.strokes[-1][-1], out[-1][-1]
+                assert hook_end[0] < end[0] and hook_end[1] < end[1]
+    for label in (2, 3, 4, 5, 6, 8):
+        assert styled[label] == 0, label
+    for label, share in ((0, 0.2), (7, 0.3), (9, 0.3)):
+        assert styled[label] / seen[label] == pytest.approx(share, abs=0.15), label
+    assert styled[1] > 0
+
+
+def test_without_styles_a_render_is_the_placed_strokes_painted(digits: list[PenDigit]) -> None:
+    variation = replace(PenVariation(), styles=False)
+    digit = next(d for d in digits if d.label == 0)
+    image = render_pen_digit(digit.strokes, digit.label, np.random.default_rng(7), variation)
+    placed, brush = place_strokes(digit.strokes, np.random.default_rng(7), variation)
+    np.testing.assert_array_equal(np.asarray(image), np.asarray(paint_strokes(placed, brush)))

@@ -1,0 +1,162 @@
+"""The feature layer (digits.features) against a plain loop, its chunks and its bundle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pytest
+
+import digits.features
+from digits.features import SIDE, PatchFeatures
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def random_layer(rng: np.random.Generator, patch: int, grid: int, kinds: int) -> PatchFeatures:
+    filters = rng.normal(0.0, 1.0, (patch * patch, kinds)).astype(np.float32)
+    # Biases around the typical response, so that about half the responses are cut to 0.
+    bias = rng.normal(-patch * patch * 0.15, 1.0, kinds).astype(np.float32)
+    return PatchFeatures(filters, bias, patch, grid)
+
+
+def naive_features(layer: PatchFeatures, image: np.ndarray) -> np.ndarray:
+    """Every patch, dot products, threshold at 0, sums over grid x grid regions."""
+    patch, grid = layer.patch, layer.grid
+    side = SIDE - patch + 1
+    kinds = layer.filters.shape[1]
+    pixels = image.reshape(SIDE, SIDE).astype(np.float64)
+    responses = np.zeros((side, side, kinds))
+    for row in range(side):
+        for col in range(side):
+            window = pixels[row : row + patch, col : col + patch].ravel()
+            for kind in range(kinds):
+                value = float(window @ layer.filters[:, kind]) + float(layer.bias[kind])
+                responses[row, col, kind] = max(value, 0.0)
+    # Regions split the map as evenly as integers allow.
+    edges = [round(side * g / grid) for g in range(grid + 1)]
+    out = np.zeros((grid, grid, kinds))
+    for gr in range(grid):
+        for gc in range(grid):
+            block = responses[edges[gr] : edges[gr + 1], edges[gc] : edges[gc + 1]]
+            out[gr, gc] = block.sum(axis=(0, 1))
+    return out.ravel()  # region by region, the filters' responses within each
+
+
+@pytest.mark.parametrize(
+    ("patch", "grid"),
+    [(5, 4), (5, 3), (5, 5), (3, 4), (7, 1)],
+    ids=["equal-4x4", "equal-3x3", "uneven-5x5", "uneven-patch3", "one-region"],
+)
+def test_transform_is_the_plain_loop(patch: int, grid: int) -> None:
+    rng = np.random.default_rng(patch * 10 + grid)
+    layer = random_layer(rng, patch, grid, kinds=6)
+    images = rng.random((3, SIDE * SIDE), dtype=np.float32)
+    images[0] = 0.0  # a blank input: only the biases
+    images[1, : SIDE * 10] = 0.0  # ink only in the lower part
+    got = layer.transform(images)
+    assert got.dtype == np.float32 and got.shape == (3, layer.size)
+    assert layer.size == 6 * grid * grid
+    expected = np.stack([naive_features(layer, image) for image in images])
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
+    assert (got == 0).any() and (got > 0).any()  # the threshold was exercised both ways
+
+
+def test_regions_tile_the_response_map_evenly() -> None:
+    # With zero filters and a bias of 1 every response is 1: each feature is its region's
+    # area. Regions are rows x columns of heights that differ by one at most.
+    for patch, grid in ((5, 4), (5, 5), (3, 4), (3, 7)):
+        side = SIDE - patch + 1
+        layer = PatchFeatures(
+            np.zeros((patch * patch, 1), np.float32), np.ones(1, np.float32), patch, grid
+        )
+        areas = layer.transform(np.zeros((1, SIDE * SIDE), np.float32)).reshape(grid, grid)
+        heights = np.sqrt(np.diag(areas))
+        np.testing.assert_array_equal(heights, heights.round())
+        assert heights.sum() == side
+        assert set(heights.tolist()) <= {side // grid, -(-side // grid)}
+        np.testing.assert_array_equal(areas, np.outer(heights, heights))
+
+
+def test_chunks_give_what_one_image_at_a_time_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    layer = random_layer(rng, 5, 4, kinds=8)
+    images = rng.random((23, SIDE * SIDE), dtype=np.float32)
+    whole = layer.transform(images)
+    monkeypatch.setattr(digits.features, "CHUNK", 5)  # 23 images: 5 chunks, the last short
+    chunked = layer.transform(images)
+    one_by_one = np.concatenate([layer.transform(image[None]) for image in images])
+    np.testing.assert_allclose(chunked, one_by_one, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(whole, one_by_one, rtol=1e-5, atol=1e-4)
+    # Inputs as 28x28 images or flat rows are the same thing.
+    np.testing.assert_array_equal(layer.transform(images.reshape(-1, SIDE, SIDE)), chunked)
+
+
+def test_bundle_round_trip() -> None:
+    layer = random_layer(np.random.default_rng(8), 5, 4, kinds=8)
+    again = PatchFeatures.from_bundle(layer.to_bundle())
+    np.testing.assert_array_equal(again.filters, layer.filters)
+    np.testing.assert_array_equal(again.bias, layer.bias)
+    assert (again.patch, again.grid, again.size) == (5, 4, 128)
+    # float64 arrays (as numpy's defaults would save them) come back as float32.
+    wide = {**layer.to_bundle(), "filters": layer.filters.astype(np.float64)}
+    assert PatchFeatures.from_bundle(wide).filters.dtype == np.float32
+
+
+def good_bundle() -> dict[str, Any]:
+    return random_layer(np.random.default_rng(9), 5, 4, kinds=8).to_bundle()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"bias": np.zeros(7, np.float32)},  # one bias too few
+        {"filters": np.zeros((16, 8), np.float32)},  # 4x4 filters for 5x5 patches
+        {"patch": 4},
+        {"filters": np.zeros(25 * 8, np.float32)},  # flattened
+        {"grid": 0},
+        {"grid": 25},  # more regions than the 24x24 response map has rows
+    ],
+    ids=["bias", "filters", "patch", "flat-filters", "no-grid", "grid-too-fine"],
+)
+def test_from_bundle_refuses_parts_that_do_not_agree(change: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="do not agree"):
+        PatchFeatures.from_bundle({**good_bundle(), **change})
+
+
+def test_serving_a_model_with_features_never_imports_scikit_learn_or_scipy(
+    tmp_path: Path,
+) -> None:
+    from digits.model import MlpEnsemble, Network
+
+    rng = np.random.default_rng(10)
+    layer = random_layer(rng, 5, 4, kinds=8)
+    network = Network(
+        weights=(rng.normal(0, 0.1, (layer.size, 10)).astype(np.float32),),
+        biases=(np.zeros(10, np.float32),),
+    )
+    path = tmp_path / "model.joblib"
+    joblib.dump(MlpEnsemble((network,), layer, 1.5).to_bundle(), path)
+    code = (
+        "import sys, pathlib; import numpy as np; from digits.model import load_model; "
+        f"m = load_model(pathlib.Path({str(path)!r})); "
+        "assert m.features is not None and m.temperature == 1.5; "
+        "p = m.predict_proba(np.random.default_rng(0).random((3, 784), dtype=np.float32)); "
+        "assert p.shape == (3, 10); "
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('sklearn', 'scipy')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "function")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
