@@ -8,6 +8,7 @@ comes from the data its own parameters were fitted on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,7 +90,8 @@ def choose_threshold(probabilities: Floats, labels: Labels) -> float:
     # Flagging is `confidence < threshold`: the (allowed+1)-th lowest right answer's
     # confidence is the largest threshold that flags no more than `allowed` of them.
     threshold = float(right[min(allowed, len(right) - 1)])
-    return round(max(0.5, min(threshold, 0.99)), 3)
+    # Rounded down: rounding up could flag that right answer too.
+    return max(0.5, min(math.floor(threshold * 1000) / 1000, 0.99))
 
 
 @dataclass(frozen=True)

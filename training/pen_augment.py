@@ -23,7 +23,12 @@ Generator = np.random.Generator
 
 @dataclass(frozen=True)
 class PenVariation:
-    """Ranges of the random changes, in canvas units (280x280) and degrees."""
+    """Ranges of the random changes, in canvas units (280x280) and degrees.
+
+    The largest digits with the widest brushes can touch the canvas's edge and lose a
+    few pixels of brush there (the jitter too can push a point past the margin), as
+    people's strokes do near the edge.
+    """
 
     size: tuple[float, float] = (70.0, 250.0)  # the digit's longer side
     brush: tuple[float, float] = (10.0, 36.0)

@@ -404,6 +404,25 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
     return Fitted(ensemble, calibration, training_info, data.mnist)
 
 
+def recalibrate(models_dir: Path = MODELS_DIR) -> Calibration:
+    """Stage 5 again for the model in models_dir (same config, same held-out renders):
+    refreshes its calibration figures and threshold; the weights stay as they are."""
+    metadata_path = models_dir / f"{MODEL_NAME}.json"
+    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    saved = metadata["training"]["config"]
+    config = Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    model = load_model(models_dir / f"{MODEL_NAME}.joblib")
+    if not isinstance(model, MlpEnsemble):
+        raise SystemExit("--recalibrate needs a model bundle made by this training")
+    calibration = calibrate_on_writers(model, validation_sets(config, load_data(config)))
+    if calibration.temperature != model.temperature:
+        raise SystemExit("the temperature refits differently: retrain instead (make train)")
+    metadata["calibration"] = asdict(calibration)
+    metadata_path.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    write_report(metadata, models_dir)
+    return calibration
+
+
 def _feedback(
     config: Config, models_dir: Path
 ) -> tuple[AcceptedFeedback | None, DigitModel | None]:
@@ -445,7 +464,15 @@ def main(argv: list[str] | None = None) -> None:
         help="the reviewed decisions file (python -m training.review screen); "
         "required with --feedback: only accepted samples train",
     )
+    parser.add_argument(
+        "--recalibrate",
+        action="store_true",
+        help="train nothing: redo the calibration of the model in --models-dir (stage 5)",
+    )
     args = parser.parse_args(argv)
+    if args.recalibrate:
+        print(recalibrate(args.models_dir))
+        return
     config = Config(
         seed=args.seed,
         copies=args.copies,

@@ -83,12 +83,6 @@ def test_reliability_bins_count_every_answer() -> None:
     assert all(0.0 <= accuracy <= 1.0 for _, accuracy, _ in bins)
 
 
-@pytest.mark.xfail(
-    reason="choose_threshold rounds the chosen confidence to 3 decimals, half the time "
-    "upwards: `confidence < threshold` then also flags that right answer (and any within "
-    "the rounding gap), one more than MAX_RIGHT_FLAGGED allows",
-    strict=True,
-)
 def test_the_threshold_flags_at_most_two_percent_of_right_answers() -> None:
     for seed in range(10):
         probabilities, labels = model_like(np.random.default_rng(seed), 2000)

@@ -194,7 +194,8 @@ def test_a_line_is_as_wide_as_the_brush_with_round_caps() -> None:
             assert coverage[:, x].sum() == pytest.approx(brush, abs=1.0), (brush, x)
             assert coverage[140, x] == 1.0
         # Round caps: ink reaches half a brush beyond the ends, and no further.
-        inked_columns = np.flatnonzero(coverage.max(axis=0) > 0.5)
+        # (pixel i covers [i, i + 1): compare the ink's first and last pixel centres)
+        inked_columns = np.flatnonzero(coverage.max(axis=0) > 0.5) + 0.5
         assert inked_columns[0] == pytest.approx(60 - brush / 2, abs=1.0)
         assert inked_columns[-1] == pytest.approx(220 + brush / 2, abs=1.0)
         assert set(np.unique(pixels[coverage == 0])) == {255}
@@ -219,12 +220,6 @@ def centroid(coverage: np.ndarray) -> tuple[float, float]:
     return float((coverage * xs).sum() / total), float((coverage * ys).sum() / total)
 
 
-@pytest.mark.xfail(
-    reason="PIL's pixel-centre conventions: lines land 0.5 px and dots 0.25 px down-right of "
-    "the points, and every disc (dot, cap, join) is brush + 0.5 px wide; a canvas centres "
-    "both on the points at exactly the brush's width",
-    strict=True,
-)
 def test_ink_is_centred_on_the_points_at_exactly_the_brush_width() -> None:
     tap = np.array([[140.0, 120.0]], np.float32)
     straight = np.array([[60.0, 140.0], [220.0, 140.0]], np.float32)
