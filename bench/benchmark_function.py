@@ -9,9 +9,14 @@
    (HTTP API v2 events, JSON data-URL bodies as the page sends), p50/p99, and the
    median of each stage (decode, preprocess, model, serialisation) from the function's
    own per-request log line; "overhead" is the rest (Mangum, routing, middleware).
+   Then the same PNGs straight through ``digits.reader.read_drawing``, the pipeline
+   /predict runs (decode, preprocess, model, number), without HTTP or JSON.
 3. ``python -X importtime`` of the handler: the top 10 imports, cumulative and self.
 4. Sequential requests per second over loopback HTTP to ``python -m tools.serve``
    (what ``make run`` starts), one keep-alive connection; bounded in count and time.
+
+The figures also go to bench/results/function.json (``--json`` to change), stamped with
+the commit, the date and the load, for the README's figures (tools/docs_figures.py).
 
 Timing on a shared machine is noisy: the load average is printed with the figures, and
 CPU times beside wall times (CPU time does not grow while other processes hold the cores).
@@ -19,6 +24,7 @@ CPU times beside wall times (CPU time does not grow while other processes hold t
 
 from __future__ import annotations
 
+import argparse
 import base64
 import compileall
 import contextlib
@@ -38,8 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
 from tools.canvas import canvas_png  # noqa: E402
+from tools.provenance import short_commit, utc_stamp  # noqa: E402
 
 EVENT = ROOT / "events" / "http-v2-predict-json.json"
+RESULTS = ROOT / "bench" / "results" / "function.json"
 COLD_RUNS = 5
 WARM_REQUESTS = 500
 HTTP_REQUESTS = 1000
@@ -113,6 +121,29 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
             for stage, value in record["stages_ms"].items():
                 stages.setdefault(stage, []).append(value)
     return latencies, cpu, stages
+
+
+def reader(pngs: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
+    """read_drawing (what /predict runs between the body and the JSON) on each PNG: ms."""
+    from digits.decode import ImageLimits
+    from digits.predictor import load_predictor
+    from digits.reader import read_drawing
+    from digits.settings import Settings
+
+    settings = Settings()
+    predictor = load_predictor(settings)
+    limits = ImageLimits(settings.max_image_side, settings.max_image_pixels)
+    for png in pngs[:20]:
+        read_drawing(png, predictor, limits)
+    totals: list[float] = []
+    stages: dict[str, list[float]] = {}
+    for png in pngs:
+        started = time.perf_counter()
+        reading = read_drawing(png, predictor, limits)
+        totals.append((time.perf_counter() - started) * 1000)
+        for stage, value in reading.stages_ms.items():
+            stages.setdefault(stage, []).append(value)
+    return totals, stages
 
 
 def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -192,10 +223,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
+    args = parser.parse_args(argv)
     # As the image's `RUN python -m compileall` does: cold starts read bytecode.
     compileall.compile_dir(ROOT / "function" / "digits", quiet=1)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    load_before = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load_before[0]:.2f}")
     print(f"python {sys.version.split()[0]}; model {_model_version()}")
 
     cold, cold_cpu = cold_start()
@@ -216,6 +251,12 @@ def main() -> None:
     overhead = percentile(latencies, 0.5) - sum(medians.values())
     print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
 
+    pngs = [canvas_png(index % 10, variant=index // 10 + 1) for index in range(WARM_REQUESTS)]
+    read_totals, read_stages = reader(pngs)
+    print(f"\ndigits.reader.read_drawing, the same {len(read_totals)} PNGs (no HTTP, no JSON):")
+    read_p50, read_p99 = percentile(read_totals, 0.5), percentile(read_totals, 0.99)
+    print(f"  p50 {read_p50:.2f} ms   p99 {read_p99:.2f} ms")
+
     cumulative, own = import_times()
     print("\npython -X importtime -c 'import digits.handler', top 10 (ms):")
     print(f"  {'by package (sum of self times)':<40} | by module (self time)")
@@ -225,6 +266,41 @@ def main() -> None:
     rate, median_ms, count = requests_per_second(bodies)
     print(f"\nsequential HTTP to tools.serve on 127.0.0.1 (keep-alive), {count} requests:")
     print(f"  {rate:.0f} req/s   median {median_ms:.2f} ms per request")
+
+    report = {
+        "machine": {
+            "date": utc_stamp(),
+            "commit": short_commit(),
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "model_version": _model_version(),
+        "cold_start_s": {"median": round(statistics.median(cold), 3), "runs": cold},
+        "warm_handler_ms": {
+            "requests": len(latencies),
+            "p50": round(percentile(latencies, 0.5), 3),
+            "p99": round(percentile(latencies, 0.99), 3),
+            "cpu_p50": round(cpu_p50, 3),
+            "stages_median": {stage: round(value, 3) for stage, value in medians.items()},
+        },
+        "reader_ms": {
+            "p50": round(read_p50, 3),
+            "p99": round(read_p99, 3),
+            "stages_median": {
+                stage: round(statistics.median(values), 3) for stage, values in read_stages.items()
+            },
+        },
+        "http_sequential": {
+            "requests": count,
+            "per_second": round(rate, 1),
+            "median_ms": round(median_ms, 3),
+        },
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"\nwritten: {args.json}")
 
 
 def _model_version() -> Any:
