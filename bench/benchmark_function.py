@@ -123,8 +123,9 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
     return latencies, cpu, stages
 
 
-def reader(pngs: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
-    """read_drawing (what /predict runs between the body and the JSON) on each PNG: ms."""
+def reader(pngs: list[bytes]) -> tuple[list[float], list[float], dict[str, list[float]]]:
+    """read_drawing (what /predict runs between the body and the JSON) on each PNG:
+    wall ms, CPU ms, and each stage's ms."""
     from digits.decode import ImageLimits
     from digits.predictor import load_predictor
     from digits.reader import read_drawing
@@ -136,14 +137,16 @@ def reader(pngs: list[bytes]) -> tuple[list[float], dict[str, list[float]]]:
     for png in pngs[:20]:
         read_drawing(png, predictor, limits)
     totals: list[float] = []
+    cpu: list[float] = []
     stages: dict[str, list[float]] = {}
     for png in pngs:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         reading = read_drawing(png, predictor, limits)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
         totals.append((time.perf_counter() - started) * 1000)
         for stage, value in reading.stages_ms.items():
             stages.setdefault(stage, []).append(value)
-    return totals, stages
+    return totals, cpu, stages
 
 
 def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -252,10 +255,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
 
     pngs = [canvas_png(index % 10, variant=index // 10 + 1) for index in range(WARM_REQUESTS)]
-    read_totals, read_stages = reader(pngs)
+    read_totals, read_cpu, read_stages = reader(pngs)
     print(f"\ndigits.reader.read_drawing, the same {len(read_totals)} PNGs (no HTTP, no JSON):")
     read_p50, read_p99 = percentile(read_totals, 0.5), percentile(read_totals, 0.99)
     print(f"  p50 {read_p50:.2f} ms   p99 {read_p99:.2f} ms")
+    print(f"  CPU time per drawing: p50 {percentile(read_cpu, 0.5):.2f} ms")
 
     cumulative, own = import_times()
     print("\npython -X importtime -c 'import digits.handler', top 10 (ms):")
@@ -277,7 +281,11 @@ def main(argv: list[str] | None = None) -> None:
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
         "model_version": _model_version(),
-        "cold_start_s": {"median": round(statistics.median(cold), 3), "runs": cold},
+        "cold_start_s": {
+            "median": round(statistics.median(cold), 3),
+            "runs": [round(t, 3) for t in cold],
+            "cpu_median": round(statistics.median(cold_cpu), 3),
+        },
         "warm_handler_ms": {
             "requests": len(latencies),
             "p50": round(percentile(latencies, 0.5), 3),
@@ -288,6 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         "reader_ms": {
             "p50": round(read_p50, 3),
             "p99": round(read_p99, 3),
+            "cpu_p50": round(percentile(read_cpu, 0.5), 3),
             "stages_median": {
                 stage: round(statistics.median(values), 3) for stage, values in read_stages.items()
             },

@@ -171,13 +171,20 @@ async def feedback(request: Request) -> Response:
 
 @router.get(
     "/health",
-    responses={200: _answer("HealthResponse", "ok, or degraded when the model is missing")},
-    summary="Is the model loaded?",
+    responses={
+        200: _answer(
+            "HealthResponse", "ok, or degraded when the model is missing; and what is switched on"
+        )
+    },
+    summary="Is the model loaded, and is feedback collected?",
 )
 async def health(request: Request) -> Response:
     predictor: Predictor = request.app.state.predictor
+    settings: Settings = request.app.state.settings
     answer = HealthResponse(
-        status="ok" if predictor.ready else "degraded", model_version=predictor.version
+        status="ok" if predictor.ready else "degraded",
+        model_version=predictor.version,
+        feedback=bool(settings.feedback_bucket),
     )
     return Response(answer.model_dump_json(), media_type=JSON_TYPE)
 

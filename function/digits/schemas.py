@@ -89,6 +89,10 @@ class FeedbackResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: Literal["ok", "degraded"]
     model_version: str | None
+    feedback: bool = Field(
+        description="Whether POST /feedback is collected here (FEEDBACK_BUCKET is set); "
+        'the page offers its "wrong?" buttons only then.'
+    )
 
 
 class ErrorResponse(BaseModel):
