@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
+.PHONY: docs screenshots evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -30,6 +30,8 @@ help:
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
+	@echo "make docs       the figures in README.md and docs/, from the reports (tools/docs_figures.py)"
+	@echo "make screenshots  docs/screenshots/*.png, from the running page (Chromium)"
 	@echo "make train      train the model from MNIST and write models/ (about 30-45 min)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
 
@@ -114,6 +116,15 @@ load-soak: venv sam
 # with the figures of the last make load-soak.
 reliability-report: venv sam browser-deps
 	PYTHONPATH=function:. $(PY) bench/reliability_report.py
+
+# The figures blocks of README.md and docs/ from models/*.json and bench/results/*.json
+# (tests/docs checks they are up to date).
+docs: venv
+	$(PY) -m tools.docs_figures
+
+# The README's pictures of the page: the real server and Debian's Chromium.
+screenshots: venv browser-deps
+	$(PY) -m tools.screenshots
 
 # Regenerate events/ (sam local generate-event + canvas PNGs drawn by Chromium).
 events: venv sam browser-deps

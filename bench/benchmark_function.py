@@ -43,6 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from tqdm import tqdm  # noqa: E402
+
 from tools.canvas import canvas_png  # noqa: E402
 from tools.provenance import short_commit, utc_stamp  # noqa: E402
 
@@ -83,7 +85,7 @@ def canvas_bodies(count: int) -> list[bytes]:
 def cold_start() -> tuple[list[float], list[float]]:
     """Seconds from spawning a process to its first successful prediction (wall, CPU)."""
     times, cpu = [], []
-    for _ in range(COLD_RUNS):
+    for _ in tqdm(range(COLD_RUNS), desc="cold starts", unit="run", leave=False):
         started = time.time()
         child = subprocess.run(  # noqa: S603 - our own interpreter and script
             [sys.executable, "-c", _COLD_CHILD, str(EVENT)],
@@ -107,7 +109,7 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
             handler(event, Context())
         log.seek(0)
         log.truncate()
-        for event in events:
+        for event in tqdm(events, desc="warm handler", unit="req", leave=False):
             started, started_cpu = time.perf_counter(), time.thread_time()
             answer = handler(event, Context())
             cpu.append((time.thread_time() - started_cpu) * 1000)
@@ -139,7 +141,7 @@ def reader(pngs: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
     totals: list[float] = []
     cpu: list[float] = []
     stages: dict[str, list[float]] = {}
-    for png in pngs:
+    for png in tqdm(pngs, desc="reader", unit="drawing", leave=False):
         started, started_cpu = time.perf_counter(), time.thread_time()
         reading = read_drawing(png, predictor, limits)
         cpu.append((time.thread_time() - started_cpu) * 1000)
@@ -187,12 +189,15 @@ def requests_per_second(bodies: list[bytes]) -> tuple[float, float, int]:
             _post(connection, body, headers)
         latencies: list[float] = []
         started = time.perf_counter()
+        progress = tqdm(total=HTTP_REQUESTS, desc="HTTP", unit="req", leave=False)
         while len(latencies) < HTTP_REQUESTS and time.perf_counter() - started < HTTP_TIME_LIMIT:
             body = bodies[len(latencies) % len(bodies)]
             sent = time.perf_counter()
             _post(connection, body, headers)
             latencies.append((time.perf_counter() - sent) * 1000)
+            progress.update()
         elapsed = time.perf_counter() - started
+        progress.close()
         connection.close()
         return len(latencies) / elapsed, statistics.median(latencies), len(latencies)
     finally:

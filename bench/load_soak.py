@@ -20,6 +20,9 @@ sampled every second; growth is measured from the end of the warm-up.
 
 Loopback only, bounded in requests and time. Figures go to stdout and, with --json, to a
 file that bench/reliability_report.py puts into docs/RELIABILITY.md.
+
+Not locust (2.47.0, measured): 42 packages and 85 MB for what these threads do, 0.6 s to
+import, and its gevent patches the threads and sockets the memory sampler here relies on.
 """
 
 from __future__ import annotations
