@@ -89,14 +89,14 @@ test-browser: venv sam browser-deps
 test: lint typecheck sam infra-lint test-js browser-deps
 	$(VENV)/bin/pytest
 
-# The page and the API on one origin, with the shipped model (tools/serve.py).
+# The page and the API on one origin, with the shipped model (tools/local/serve.py).
 run: venv
-	PORT=$(PORT) $(PY) -m tools.serve
+	PORT=$(PORT) $(PY) -m tools.local.serve
 
-# The deployed shape without Docker (tools/lambda_local.py): the function staged as the image,
+# The deployed shape without Docker (tools/local/lambda_local.py): the function staged as the image,
 # under the Runtime Interface Emulator, behind SAM CLI's local API Gateway, page on one origin.
 lambda-local: venv sam
-	$(PY) -m tools.lambda_local --port $(LAMBDA_PORT)
+	$(PY) -m tools.local.lambda_local --port $(LAMBDA_PORT)
 
 # Peak memory, cold start and latency of the function per MemorySize, CPU capped as Lambda
 # shares it (README "Memory size"); a script that prints figures, not a test.

@@ -12,7 +12,7 @@
    Then the same PNGs straight through ``digits.reader.read_drawing``, the pipeline
    /predict runs (decode, preprocess, model, number), without HTTP or JSON.
 3. ``python -X importtime`` of the handler: the top 10 imports, cumulative and self.
-4. Sequential requests per second over loopback HTTP to ``python -m tools.serve``
+4. Sequential requests per second over loopback HTTP to ``python -m tools.local.serve``
    (what ``make run`` starts), one keep-alive connection; bounded in count and time.
 
 The figures also go to bench/results/function.json (``--json`` to change), stamped with
@@ -43,10 +43,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from bench.provenance import short_commit, utc_stamp  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from tools.canvas import canvas_png  # noqa: E402
-from tools.provenance import short_commit, utc_stamp  # noqa: E402
 
 EVENT = ROOT / "events" / "http-v2-predict-json.json"
 RESULTS = ROOT / "bench" / "results" / "function.json"
@@ -173,12 +173,12 @@ def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
 
 
 def requests_per_second(bodies: list[bytes]) -> tuple[float, float, int]:
-    """(req/s, median ms, count) for sequential POST /predict to tools.serve on loopback."""
+    """(req/s, median ms, count) for sequential POST /predict to tools.local.serve on loopback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "tools.serve"],
+        [sys.executable, "-m", "tools.local.serve"],
         env={**ENV, "PORT": str(port)}, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -215,7 +215,7 @@ def _connect(port: int) -> http.client.HTTPConnection:
                 return connection
         except OSError:
             time.sleep(0.1)
-    raise TimeoutError("tools.serve did not start")
+    raise TimeoutError("tools.local.serve did not start")
 
 
 def _post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> None:
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {cum_us / 1000:7.1f}  {cum_name:<31} | {own_us / 1000:6.1f}  {own_name}")
 
     rate, median_ms, count = requests_per_second(bodies)
-    print(f"\nsequential HTTP to tools.serve on 127.0.0.1 (keep-alive), {count} requests:")
+    print(f"\nsequential HTTP to tools.local.serve on 127.0.0.1 (keep-alive), {count} requests:")
     print(f"  {rate:.0f} req/s   median {median_ms:.2f} ms per request")
 
     report = {

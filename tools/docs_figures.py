@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.cfn_eval import load_template
+from tools.aws.cfn_eval import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_JSON = ROOT / "models" / "digit_model_28.json"

@@ -1,6 +1,6 @@
 """The README's pictures of the page, taken from the running page (``make screenshots``).
 
-Starts ``python -m tools.serve`` with the shipped model, opens the page in Debian's
+Starts ``python -m tools.local.serve`` with the shipped model, opens the page in Debian's
 Chromium (Playwright, never a downloaded browser), draws as a person would with the
 mouse or a finger, waits for the API's answer, checks the page shows what was drawn,
 and writes docs/screenshots/<name>.png. The page is served as deployed, feedback on
@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 
 from tools.canvas import STROKES, Point, smooth_stroke
 from tools.chromium import CHROMIUM, FLAGS
-from tools.serve_process import ServeProcess
+from tools.local.serve_process import ServeProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "docs" / "screenshots"

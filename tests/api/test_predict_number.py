@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from tests.support.number_canvas import HEIGHT, WIDTH, draw_number, number_png
 
 from digits.numbers import clearly_one_digit
 from digits.preprocess import ink_bounds, ink_map
 from tools.canvas import canvas_png, data_url, draw_digit
-from tools.number_canvas import HEIGHT, WIDTH, draw_number, number_png
 
 
 def _png_of(url: str) -> bytes:

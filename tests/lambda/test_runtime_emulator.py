@@ -19,7 +19,7 @@ import pytest
 from tests.function_support import ROOT, event
 
 from tools.canvas import blank_png, data_url
-from tools.lambda_runtime import AWSLAMBDARIC, LambdaRuntime, stage_dependencies
+from tools.local.lambda_runtime import AWSLAMBDARIC, LambdaRuntime, stage_dependencies
 
 pytestmark = pytest.mark.lambda_runtime
 

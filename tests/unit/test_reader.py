@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from tests.function_support import SHIPPED_MODEL, png_bytes, settings_for
+from tests.support.number_canvas import draw_number, number_png
 
 from digits.decode import ImageLimits
 from digits.errors import EmptyCanvas, InvalidImage, ModelUnavailable
@@ -15,7 +16,6 @@ from digits.predictor import Predictor, load_predictor
 from digits.preprocess import preprocess
 from digits.reader import STAGES, open_drawing, read_drawing, read_image
 from tools.canvas import canvas_png, data_url, draw_digit
-from tools.number_canvas import draw_number, number_png
 
 LIMITS = ImageLimits(max_side=4096, max_pixels=4096 * 4096)
 

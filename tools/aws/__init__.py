@@ -1,0 +1,1 @@
+"""The AWS side: the SAM template (evaluation, translation) and the page's deployment."""
