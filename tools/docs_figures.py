@@ -153,6 +153,9 @@ def summary(reports: Reports) -> str:
             f"| cold start, process to first answer, median | {cold['median']:.2f} s "
             f"(CPU {cold['cpu_median']:.2f} s) | `make benchmark` ({when}) |"
         )
+    else:
+        for figure in ("latency in the function, warm, p50", "cold start, median"):
+            rows.append(f"| {figure} | not measured yet | `make benchmark`, then `make docs` |")
     if reports.load is not None:
         serve = reports.load["runs"]["serve"]["load"]
         rows.append(

@@ -85,6 +85,14 @@ def test_the_figures_follow_the_reports() -> None:
     assert "| 50.00 % |" in docs_figures.summary(changed)
     assert "| 50.00 % |" in docs_figures.model_figures(changed)
     assert "at 512 MB" in docs_figures.cost_table(changed)
+    bench = {
+        "machine": {"date": "2026-11-30", "commit": "abc1234", "load_average_before": [0.5]},
+        "warm_handler_ms": {"p50": 2.5, "cpu_p50": 2.4},
+        "cold_start_s": {"median": 0.44, "cpu_median": 0.43},
+    }
+    measured = docs_figures.summary(docs_figures.Reports(reports.model, bench, None, 1769))
+    assert "| 2.50 ms (CPU 2.40 ms) |" in measured and "| 0.44 s (CPU 0.43 s) |" in measured
+    assert "commit abc1234, load 0.5" in measured and "not measured" not in measured
 
 
 def test_the_cost_adds_up() -> None:
