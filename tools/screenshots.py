@@ -107,9 +107,15 @@ def take(browser: Browser, origin: str, shot: Shot, folder: Path) -> Path:
         page.goto("/")
         if len(shot.number) > 1:
             page.get_by_test_id("number-mode").check()
+        # One request for the whole drawing: on a slow machine, automatic predictions
+        # could answer a half-drawn number first.
+        auto = page.get_by_test_id("auto")
+        auto.uncheck()
+        draw(page, strokes_for(shot.number), shot.touch)
         with page.expect_response(lambda r: r.url.endswith("/predict")):
-            draw(page, strokes_for(shot.number), shot.touch)
-        expect(page.get_by_test_id("prediction")).to_have_text(shot.number)
+            page.get_by_test_id("predict").click()
+        expect(page.get_by_test_id("prediction")).to_have_text(shot.number, timeout=30_000)
+        auto.check()  # as the page starts; the answer is current, so nothing is re-asked
         page.wait_for_timeout(400)  # the bars' growth, and the focus ring, settle
         page.locator("body").click(position={"x": 1, "y": 1})
         path = folder / f"{shot.name}.png"
