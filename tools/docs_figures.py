@@ -34,7 +34,7 @@ TEMPLATE = ROOT / "template.yaml"
 # The evaluation sets the model's JSON may report (metrics.<key>_accuracy), best known
 # first; a set not named here is still shown, under its key.
 SETS = {
-    "pen_writers": "real pen drawings, held-out writers",
+    "pen_held_out": "real pen drawings, held-out writers",
     "canvas_fill": "canvas-style drawings, filling the canvas",
     "canvas_small": "canvas-style drawings, small / off-centre",
     "mnist_test": "MNIST test, 10k digits as they are",
