@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: experiments evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
+.PHONY: docs screenshots experiments evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -30,6 +30,8 @@ help:
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
+	@echo "make docs       the figures in README.md and docs/, from the reports (tools/docs_figures.py)"
+	@echo "make screenshots  docs/screenshots/*.png, from the running page (Chromium)"
 	@echo "make train      train the model (MNIST + real pen data) and write models/ (about 35-45 min)"
 	@echo "make experiments  compare model choices on held-out writers (models/EXPERIMENTS.md)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
@@ -90,14 +92,14 @@ test-browser: venv sam browser-deps
 test: lint typecheck sam infra-lint workflow-lint pipeline-lint test-js browser-deps
 	$(VENV)/bin/pytest
 
-# The page and the API on one origin, with the shipped model (tools/serve.py).
+# The page and the API on one origin, with the shipped model (tools/local/serve.py).
 run: venv
-	PORT=$(PORT) $(PY) -m tools.serve
+	PORT=$(PORT) $(PY) -m tools.local.serve
 
-# The deployed shape without Docker (tools/lambda_local.py): the function staged as the image,
+# The deployed shape without Docker (tools/local/lambda_local.py): the function staged as the image,
 # under the Runtime Interface Emulator, behind SAM CLI's local API Gateway, page on one origin.
 lambda-local: venv sam
-	$(PY) -m tools.lambda_local --port $(LAMBDA_PORT)
+	$(PY) -m tools.local.lambda_local --port $(LAMBDA_PORT)
 
 # Peak memory, cold start and latency of the function per MemorySize, CPU capped as Lambda
 # shares it (README "Memory size"); a script that prints figures, not a test.
@@ -117,6 +119,15 @@ load-soak: venv sam
 # with the figures of the last make load-soak.
 reliability-report: venv sam browser-deps
 	PYTHONPATH=function:. $(PY) bench/reliability_report.py
+
+# The figures blocks of README.md and docs/ from models/*.json and bench/results/*.json
+# (tests/docs checks they are up to date).
+docs: venv
+	$(PY) -m tools.docs_figures
+
+# The README's pictures of the page: the real server and Debian's Chromium.
+screenshots: venv browser-deps
+	$(PY) -m tools.screenshots
 
 # Regenerate events/ (sam local generate-event + canvas PNGs drawn by Chromium).
 events: venv sam browser-deps

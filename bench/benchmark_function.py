@@ -9,9 +9,14 @@
    (HTTP API v2 events, JSON data-URL bodies as the page sends), p50/p99, and the
    median of each stage (decode, preprocess, model, serialisation) from the function's
    own per-request log line; "overhead" is the rest (Mangum, routing, middleware).
+   Then the same PNGs straight through ``digits.reader.read_drawing``, the pipeline
+   /predict runs (decode, preprocess, model, number), without HTTP or JSON.
 3. ``python -X importtime`` of the handler: the top 10 imports, cumulative and self.
-4. Sequential requests per second over loopback HTTP to ``python -m tools.serve``
+4. Sequential requests per second over loopback HTTP to ``python -m tools.local.serve``
    (what ``make run`` starts), one keep-alive connection; bounded in count and time.
+
+The figures also go to bench/results/function.json (``--json`` to change), stamped with
+the commit, the date and the load, for the README's figures (tools/docs_figures.py).
 
 Timing on a shared machine is noisy: the load average is printed with the figures, and
 CPU times beside wall times (CPU time does not grow while other processes hold the cores).
@@ -19,6 +24,7 @@ CPU times beside wall times (CPU time does not grow while other processes hold t
 
 from __future__ import annotations
 
+import argparse
 import base64
 import compileall
 import contextlib
@@ -37,9 +43,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from bench.provenance import short_commit, utc_stamp  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
 from tools.canvas import canvas_png  # noqa: E402
 
 EVENT = ROOT / "events" / "http-v2-predict-json.json"
+RESULTS = ROOT / "bench" / "results" / "function.json"
 COLD_RUNS = 5
 WARM_REQUESTS = 500
 HTTP_REQUESTS = 1000
@@ -75,7 +85,7 @@ def canvas_bodies(count: int) -> list[bytes]:
 def cold_start() -> tuple[list[float], list[float]]:
     """Seconds from spawning a process to its first successful prediction (wall, CPU)."""
     times, cpu = [], []
-    for _ in range(COLD_RUNS):
+    for _ in tqdm(range(COLD_RUNS), desc="cold starts", unit="run", leave=False):
         started = time.time()
         child = subprocess.run(  # noqa: S603 - our own interpreter and script
             [sys.executable, "-c", _COLD_CHILD, str(EVENT)],
@@ -99,7 +109,7 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
             handler(event, Context())
         log.seek(0)
         log.truncate()
-        for event in events:
+        for event in tqdm(events, desc="warm handler", unit="req", leave=False):
             started, started_cpu = time.perf_counter(), time.thread_time()
             answer = handler(event, Context())
             cpu.append((time.thread_time() - started_cpu) * 1000)
@@ -113,6 +123,32 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
             for stage, value in record["stages_ms"].items():
                 stages.setdefault(stage, []).append(value)
     return latencies, cpu, stages
+
+
+def reader(pngs: list[bytes]) -> tuple[list[float], list[float], dict[str, list[float]]]:
+    """read_drawing (what /predict runs between the body and the JSON) on each PNG:
+    wall ms, CPU ms, and each stage's ms."""
+    from digits.decode import ImageLimits
+    from digits.predictor import load_predictor
+    from digits.reader import read_drawing
+    from digits.settings import Settings
+
+    settings = Settings()
+    predictor = load_predictor(settings)
+    limits = ImageLimits(settings.max_image_side, settings.max_image_pixels)
+    for png in pngs[:20]:
+        read_drawing(png, predictor, limits)
+    totals: list[float] = []
+    cpu: list[float] = []
+    stages: dict[str, list[float]] = {}
+    for png in tqdm(pngs, desc="reader", unit="drawing", leave=False):
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        reading = read_drawing(png, predictor, limits)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        totals.append((time.perf_counter() - started) * 1000)
+        for stage, value in reading.stages_ms.items():
+            stages.setdefault(stage, []).append(value)
+    return totals, cpu, stages
 
 
 def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -137,12 +173,12 @@ def import_times() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
 
 
 def requests_per_second(bodies: list[bytes]) -> tuple[float, float, int]:
-    """(req/s, median ms, count) for sequential POST /predict to tools.serve on loopback."""
+    """(req/s, median ms, count) for sequential POST /predict to tools.local.serve on loopback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "tools.serve"],
+        [sys.executable, "-m", "tools.local.serve"],
         env={**ENV, "PORT": str(port)}, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -153,12 +189,15 @@ def requests_per_second(bodies: list[bytes]) -> tuple[float, float, int]:
             _post(connection, body, headers)
         latencies: list[float] = []
         started = time.perf_counter()
+        progress = tqdm(total=HTTP_REQUESTS, desc="HTTP", unit="req", leave=False)
         while len(latencies) < HTTP_REQUESTS and time.perf_counter() - started < HTTP_TIME_LIMIT:
             body = bodies[len(latencies) % len(bodies)]
             sent = time.perf_counter()
             _post(connection, body, headers)
             latencies.append((time.perf_counter() - sent) * 1000)
+            progress.update()
         elapsed = time.perf_counter() - started
+        progress.close()
         connection.close()
         return len(latencies) / elapsed, statistics.median(latencies), len(latencies)
     finally:
@@ -176,7 +215,7 @@ def _connect(port: int) -> http.client.HTTPConnection:
                 return connection
         except OSError:
             time.sleep(0.1)
-    raise TimeoutError("tools.serve did not start")
+    raise TimeoutError("tools.local.serve did not start")
 
 
 def _post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> None:
@@ -192,10 +231,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
+    args = parser.parse_args(argv)
     # As the image's `RUN python -m compileall` does: cold starts read bytecode.
     compileall.compile_dir(ROOT / "function" / "digits", quiet=1)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    load_before = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load_before[0]:.2f}")
     print(f"python {sys.version.split()[0]}; model {_model_version()}")
 
     cold, cold_cpu = cold_start()
@@ -216,6 +259,13 @@ def main() -> None:
     overhead = percentile(latencies, 0.5) - sum(medians.values())
     print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
 
+    pngs = [canvas_png(index % 10, variant=index // 10 + 1) for index in range(WARM_REQUESTS)]
+    read_totals, read_cpu, read_stages = reader(pngs)
+    print(f"\ndigits.reader.read_drawing, the same {len(read_totals)} PNGs (no HTTP, no JSON):")
+    read_p50, read_p99 = percentile(read_totals, 0.5), percentile(read_totals, 0.99)
+    print(f"  p50 {read_p50:.2f} ms   p99 {read_p99:.2f} ms")
+    print(f"  CPU time per drawing: p50 {percentile(read_cpu, 0.5):.2f} ms")
+
     cumulative, own = import_times()
     print("\npython -X importtime -c 'import digits.handler', top 10 (ms):")
     print(f"  {'by package (sum of self times)':<40} | by module (self time)")
@@ -223,8 +273,48 @@ def main() -> None:
         print(f"  {cum_us / 1000:7.1f}  {cum_name:<31} | {own_us / 1000:6.1f}  {own_name}")
 
     rate, median_ms, count = requests_per_second(bodies)
-    print(f"\nsequential HTTP to tools.serve on 127.0.0.1 (keep-alive), {count} requests:")
+    print(f"\nsequential HTTP to tools.local.serve on 127.0.0.1 (keep-alive), {count} requests:")
     print(f"  {rate:.0f} req/s   median {median_ms:.2f} ms per request")
+
+    report = {
+        "machine": {
+            "date": utc_stamp(),
+            "commit": short_commit(),
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "model_version": _model_version(),
+        "cold_start_s": {
+            "median": round(statistics.median(cold), 3),
+            "runs": [round(t, 3) for t in cold],
+            "cpu_median": round(statistics.median(cold_cpu), 3),
+        },
+        "warm_handler_ms": {
+            "requests": len(latencies),
+            "p50": round(percentile(latencies, 0.5), 3),
+            "p99": round(percentile(latencies, 0.99), 3),
+            "cpu_p50": round(cpu_p50, 3),
+            "stages_median": {stage: round(value, 3) for stage, value in medians.items()},
+        },
+        "reader_ms": {
+            "p50": round(read_p50, 3),
+            "p99": round(read_p99, 3),
+            "cpu_p50": round(percentile(read_cpu, 0.5), 3),
+            "stages_median": {
+                stage: round(statistics.median(values), 3) for stage, values in read_stages.items()
+            },
+        },
+        "http_sequential": {
+            "requests": count,
+            "per_second": round(rate, 1),
+            "median_ms": round(median_ms, 3),
+        },
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"\nwritten: {args.json}")
 
 
 def _model_version() -> Any:

@@ -3,7 +3,7 @@
     make lambda-memory      (= .venv/bin/python bench/lambda_memory.py [--sizes 512,1024])
 
 For each MemorySize the function runs under the Lambda Runtime Interface Emulator
-(tools/lambda_runtime.py: staged as the image, awslambdaric, the template's environment)
+(tools/local/lambda_runtime.py: staged as the image, awslambdaric, the template's environment)
 inside a CPU cgroup capped the way Lambda shares CPU: memory / 1769 MB of one core (1769 MB
 is one full vCPU; Lambda's documented ratio), at most the cores this machine has. It prints:
 
@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
 
+from tests.support.process_memory import children, peak_kib  # noqa: E402
+
+from tools.aws.cfn_eval import Evaluator, load_template  # noqa: E402
 from tools.canvas import canvas_png, data_url, largest_admitted_png  # noqa: E402
-from tools.cfn_eval import Evaluator, load_template  # noqa: E402
-from tools.lambda_runtime import LambdaRuntime  # noqa: E402
-from tools.process_memory import children, peak_kib  # noqa: E402
+from tools.local.lambda_runtime import LambdaRuntime  # noqa: E402
 
 CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
 PERIOD_US = 100_000

@@ -9,7 +9,7 @@ Runs, on this machine, against real processes on loopback:
      /openapi.json for --schemathesis-seconds;
   3. the model faults (missing, corrupt, wrong sha256, S3 missing/unreachable/hanging/
      throttled), each through create_app as at Lambda's init;
-  4. the security checks (tools/security_checks.py), and the CORS and CSP tests on the
+  4. the security checks (tests/support/security_checks.py), and the CORS and CSP tests on the
      Docker-free Lambda stack (pytest);
 and copies in the load and soak figures of bench/load_soak.py (bench/results/load_soak.json,
 written by `make load-soak`, which takes a few minutes and is run separately).
@@ -36,14 +36,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from bench.provenance import short_commit, utc_stamp  # noqa: E402
 from tests.function_support import FAKE_AWS_ENV  # noqa: E402
 from tests.hostile_inputs import CASES, Case  # noqa: E402
 from tests.reliability.api_fuzz import CHECKS, fuzzable_server, run_schemathesis  # noqa: E402
 from tests.reliability.corpus import Observed, run_corpus  # noqa: E402
+from tests.support import security_checks  # noqa: E402
 
-from tools import security_checks  # noqa: E402
-from tools.provenance import short_commit, utc_stamp  # noqa: E402
-from tools.serve_process import ServeProcess  # noqa: E402
+from tools.local.serve_process import ServeProcess  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "RELIABILITY.md"
 LOAD_SOAK = ROOT / "bench" / "results" / "load_soak.json"
@@ -428,7 +428,10 @@ def render_load(path: Path = LOAD_SOAK) -> list[str]:
         "| target | phase | requests | errors | req/s | p50 | p90 | p99 | max |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    names = {"serve": "`make run` (tools.serve, uvicorn)", "lambda": "Docker-free Lambda stack"}
+    names = {
+        "serve": "`make run` (tools.local.serve, uvicorn)",
+        "lambda": "Docker-free Lambda stack",
+    }
     for target, run in data["runs"].items():
         for label, key in (("load, 60 s", "load"), ("load + soak", "soak")):
             p = run[key]
@@ -542,7 +545,8 @@ def render_findings(blas: dict[str, dict[str, float]]) -> list[str]:
         "run (commit 46670e0, load average 3.7 to 8) gave `make run` 47.4 req/s, p50 118 ms, "
         "p99 854 ms, and the Lambda stack 88.3 req/s, p99 656 ms. The serving processes now "
         "set `OPENBLAS_NUM_THREADS=1` before numpy loads (`function/digits/handler.py`, "
-        "`tools/serve.py`; an explicit setting wins; `tests/reliability/test_blas_threads.py`); "
+        "`tools/local/serve.py`; an explicit setting wins; "
+        "`tests/reliability/test_blas_threads.py`); "
         "the figures under Load and soak are with it.",
         "",
         "Noticed, left to their owners:",

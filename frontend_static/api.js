@@ -87,8 +87,9 @@ export async function sendFeedback(report, options = {}) {
 }
 
 /**
- * GET /health: {status, model_version}, or null when it cannot be had (the
- * page still works; only the footer's model line stays empty).
+ * GET /health: {status, model_version, feedback}, or null when it cannot be had
+ * (the page still works; the footer's model line stays empty and nothing optional,
+ * such as feedback, is offered). `feedback` is true only when the API says so.
  */
 export async function health(options = {}) {
   const { baseUrl = "", timeoutMs = DEFAULT_TIMEOUT_MS } = options;
@@ -104,6 +105,7 @@ export async function health(options = {}) {
     return {
       status: body.status,
       model_version: typeof body.model_version === "string" ? body.model_version : null,
+      feedback: body.feedback === true,
     };
   } catch {
     return null;

@@ -44,6 +44,9 @@ const el = {
   alternatives: $("alternatives"),
   preview: $("preview"),
   previewEmpty: $("preview-empty"),
+  details: $("details"),
+  numberDigits: $("number-digits"),
+  digitStrip: $("digit-strip"),
   bars: $("probabilities"),
   modelVersion: $("model-version"),
   announcer: $("announcer"),
@@ -60,7 +63,8 @@ const state = {
   /** @type {ApiError | null} */
   error: null,
   loading: false,
-  /** @type {{status: string, model_version: string | null} | null} */
+  /** What /health said: model version, and which optional features are on. */
+  /** @type {{status: string, model_version: string | null, feedback: boolean} | null} */
   health: null,
   /** The request in flight, aborted as soon as the drawing changes. */
   controller: null,
@@ -88,6 +92,7 @@ applyLanguage(state.lang);
 render();
 health({ baseUrl: API_BASE_URL }).then((info) => {
   state.health = info;
+  renderFeedback();
   renderFooter();
 });
 
@@ -318,6 +323,34 @@ function renderAnswer() {
   el.preview.hidden = !view?.preview;
   el.previewEmpty.hidden = Boolean(view?.preview);
   renderBars(view ? view.bars : emptyBars(lang));
+  // A number: each digit with its own 28x28; the whole drawing's preview and ten bars
+  // describe no digit of it. In number mode they are hidden until one digit is read.
+  const numberView = view?.isNumber === true;
+  el.details.hidden = numberView || (view === null && el.numberMode.checked);
+  el.numberDigits.hidden = !numberView;
+  renderDigitStrip(numberView ? view.digitsRead : []);
+}
+
+function renderDigitStrip(digits) {
+  const items = digits.map((read) => {
+    const item = document.createElement("li");
+    item.className = "digit-read";
+    item.dataset.testid = "digit-read";
+    const image = document.createElement("img");
+    image.width = 28;
+    image.height = 28;
+    image.alt = read.alt;
+    if (read.preview) image.src = read.preview;
+    image.hidden = !read.preview;
+    const digit = document.createElement("strong");
+    digit.textContent = read.digit;
+    const percent = document.createElement("span");
+    percent.className = "digit-read-percent";
+    percent.textContent = read.percent;
+    item.append(image, digit, percent);
+    return item;
+  });
+  el.digitStrip.replaceChildren(...items);
 }
 
 function buildFeedbackDigits() {
@@ -358,8 +391,13 @@ async function giveFeedback(correct) {
 
 function renderFeedback() {
   const { answer, lang } = state;
-  // One digit read, and still the drawing on screen: then "wrong?" has one meaning.
-  const offered = answer !== null && !state.stale && answerView(answer, lang).number.length === 1;
+  // Only where the API collects feedback (its /health says so), for one digit read,
+  // and while that drawing is still on screen: then "wrong?" has one meaning.
+  const offered =
+    state.health?.feedback === true &&
+    answer !== null &&
+    !state.stale &&
+    answerView(answer, lang).number.length === 1;
   el.feedback.hidden = !offered;
   const sent = state.feedback.startsWith("sent:");
   for (const button of el.feedbackDigits.children) {

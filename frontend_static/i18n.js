@@ -19,6 +19,8 @@ export const STRINGS = Object.freeze({
     auto: "획을 끝내면 자동으로 예측",
     numberMode: "여러 자리 수 모드 (넓은 캔버스)",
     numberLabel: "읽은 수",
+    numberDigitsHeading: "자리별로 모델이 본 28×28 이미지",
+    numberDigitAlt: "{digit}(으)로 읽은 28×28 이미지",
     feedbackAsk: "틀렸나요? 맞는 숫자를 골라주세요.",
     feedbackPrivacy:
       "고른 숫자를 보내면 이 그림(이미지만)과 예측·정답 숫자가 모델 개선을 위해 비공개 저장소에 보관되며 일정 기간 후 자동 삭제됩니다. 이름, IP 주소 등 개인 정보는 저장하지 않습니다.",
@@ -74,6 +76,8 @@ export const STRINGS = Object.freeze({
     auto: "Predict when a stroke ends",
     numberMode: "Number mode (wide canvas, several digits)",
     numberLabel: "Number read",
+    numberDigitsHeading: "Each digit as the model saw it (28×28)",
+    numberDigitAlt: "The 28×28 image read as {digit}",
     feedbackAsk: "Wrong? Pick the right digit.",
     feedbackPrivacy:
       "When you pick a digit, this drawing (the image only) and the predicted and correct digits are kept in a private store to improve the model, and deleted automatically after a while. No name, IP address or other personal data is stored.",

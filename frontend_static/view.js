@@ -42,7 +42,8 @@ export function answerView(answer, lang) {
   const single = singleView(answer, lang);
   if (single.boxes.length < 2 || single.number.length < 2) return single;
   // Several digits read: the number is the answer. The whole-drawing fields (one digit,
-  // its probabilities, its 28x28 preview) describe no digit of it, so they are not shown.
+  // its probabilities, its 28x28 preview) describe no digit of it, so they are not shown;
+  // each digit is, with the 28x28 it was read from and its confidence.
   const confidences = answer.digits.map((read) => Number(read?.confidence));
   const least = confidences.every(Number.isFinite) ? Math.min(...confidences) : 0;
   const percent = formatPercent(lang, least);
@@ -55,8 +56,32 @@ export function answerView(answer, lang) {
     alternatives: "",
     bars: emptyBars(lang),
     preview: "",
+    isNumber: true,
+    digitsRead: digitsRead(answer.digits, lang),
     announcement: translate(lang, "announce", { digit: single.number, percent }),
   };
+}
+
+/**
+ * Each digit of a number as shown beside it: the digit, its confidence, its 28x28.
+ * @param {{digit: number, confidence: number, preview?: string | null}[]} digits
+ * @param {string} lang
+ */
+export function digitsRead(digits, lang) {
+  return digits.map((read) => {
+    const digit = String(read.digit);
+    const confidence = Number(read.confidence);
+    return {
+      digit,
+      percent: Number.isFinite(confidence) ? formatPercent(lang, confidence) : "–",
+      preview: safePreview(read.preview),
+      alt: translate(lang, "numberDigitAlt", { digit }),
+    };
+  });
+}
+
+function safePreview(url) {
+  return typeof url === "string" && PREVIEW_URL.test(url) ? url : "";
 }
 
 function singleView(answer, lang) {
@@ -76,7 +101,9 @@ function singleView(answer, lang) {
         ? translate(lang, "alternatives", { digits: joinDigits(lang, others) })
         : "",
     bars: answer.probabilities.map((value, d) => bar(lang, d, value, d === answer.digit)),
-    preview: typeof answer.preview === "string" && PREVIEW_URL.test(answer.preview) ? answer.preview : "",
+    preview: safePreview(answer.preview),
+    isNumber: false,
+    digitsRead: [],
     modelVersion: typeof answer.model_version === "string" ? answer.model_version : "",
     number: typeof answer.number === "string" && NUMBER.test(answer.number) ? answer.number : digit,
     boxes: digitBoxes(answer.digits),

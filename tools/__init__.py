@@ -1,4 +1,9 @@
-"""Developer tools run from a checkout: local server, Lambda emulator, canvas drawings.
+"""Developer tools run from a checkout, never shipped.
+
+    tools/local/   the project on this machine: the dev server (make run), the Lambda
+                   emulator stack (make lambda-local)
+    tools/aws/     the SAM template (evaluation, translation) and the page's deployment
+    tools/*.py     canvas drawings, Chromium, make events / screenshots / docs
 
 The function's package lives in function/ (its root in the image is /var/task), so
 it is put on the path here, the same way the tests' pythonpath does.

@@ -153,7 +153,7 @@ def _http_message(status: int) -> str:
 
 def __getattr__(name: str) -> FastAPI:
     # ``from digits.app import app`` (the handler, at init) builds the app once, on
-    # first use; importing create_app alone (tests, tools.serve) loads no model.
+    # first use; importing create_app alone (tests, tools.local.serve) loads no model.
     if name == "app":
         app = globals()["app"] = create_app()
         return app

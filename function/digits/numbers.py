@@ -37,14 +37,23 @@ def clearly_one_digit(ink: FloatImage, rows: slice, cols: slice) -> bool:
 
 
 def read_digits(
-    ink: FloatImage, rows: slice, cols: slice, whole: Prediction, model: DigitModel
+    ink: FloatImage,
+    rows: slice,
+    cols: slice,
+    whole: Prediction,
+    pixels: FloatImage,
+    model: DigitModel,
 ) -> tuple[list[DigitReading], bool]:
-    """The digits left to right, and whether segmentation ran to find them."""
+    """The digits left to right, and whether segmentation ran to find them.
+
+    ``whole`` is the reading of the whole drawing as one digit, from ``pixels``.
+    """
     single = DigitReading(
         whole.digit,
         whole.confidence,
         tuple(whole.probabilities),
         Box(cols.start, rows.start, cols.stop, rows.stop),
+        pixels,
     )
     if ink.size > SEGMENT_MAX_PIXELS or clearly_one_digit(ink, rows, cols):
         return [single], False

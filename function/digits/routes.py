@@ -1,8 +1,8 @@
-"""/predict, /health, /model: body -> decode -> preprocess -> model -> JSON.
+"""/predict, /feedback, /health, /model: HTTP in, JSON out; the reading is reader.py's.
 
-/predict reads the whole drawing as one digit (``digit``), and the number on it
-(``number``, ``digits``): numbers.read_digits segments the canvas only when it may
-hold more than one digit, so a single digit costs what it always did.
+/predict checks the request (media type, encoding, size), hands the image to
+reader.read_drawing, and turns the Reading into JSON: the whole drawing read as one
+digit (``digit``), and the number on it (``number``, ``digits``).
 
 /predict is ``async`` and does its ~1 ms of CPU work inline: a thread hop would
 cost about as much as the work, and Lambda sends one request at a time anyway.
@@ -25,13 +25,12 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from digits.decode import MEDIA_TYPES, ImageLimits, bytes_from_data_url, open_image
+from digits.decode import MEDIA_TYPES, ImageLimits
 from digits.errors import FeedbackUnavailable, ImageTooLarge, UnsupportedMediaType
 from digits.feedback import FeedbackRecord, store_feedback
-from digits.numbers import read_digits
 from digits.predictor import Predictor
-from digits.preprocess import fit_and_centre, ink_bounds, ink_map
 from digits.preview import preview_data_url
+from digits.reader import Reading, elapsed_ms, open_drawing, read_drawing
 from digits.schemas import (
     DigitBox,
     FeedbackRequest,
@@ -106,56 +105,20 @@ async def predict(request: Request) -> Response:
         raise UnsupportedMediaType("send the body uncompressed (no Content-Encoding)")
     body = await read_body(request, settings.max_body_bytes)
 
+    image = _data_url(body) if media_type == JSON_TYPE else body
+    reading = read_drawing(image, predictor, request.app.state.limits)
+
     started = time.perf_counter()
-    data = _image_bytes(body) if media_type == JSON_TYPE else body
-    image = open_image(data, request.app.state.limits)
-    decoded = time.perf_counter()
-    # preprocess() in its three steps: the ink map and its bounds serve the number too.
-    ink = ink_map(image)
-    rows, cols = ink_bounds(ink)
-    pixels = fit_and_centre(ink[rows, cols])
-    preprocessed = time.perf_counter()
-    prediction = predictor.predict(pixels)
-    predicted = time.perf_counter()
-    readings, segmented = read_digits(ink, rows, cols, prediction, predictor.require_model())
-    numbered = time.perf_counter()
-    answer = PredictResponse(
-        digit=prediction.digit,
-        confidence=prediction.confidence,
-        probabilities=prediction.probabilities,
-        uncertain=prediction.uncertain,
-        model_version=predictor.version or "",
-        preview=preview_data_url(pixels),
-        number="".join(str(reading.digit) for reading in readings),
-        digits=[
-            ReadDigit(
-                digit=reading.digit,
-                confidence=round(reading.confidence, 6),
-                box=DigitBox(
-                    left=reading.box.left,
-                    top=reading.box.top,
-                    right=reading.box.right,
-                    bottom=reading.box.bottom,
-                ),
-            )
-            for reading in readings
-        ],
-    ).model_dump_json()
+    answer = predict_answer(reading, predictor.version or "").model_dump_json()
     serialised = time.perf_counter()
 
+    prediction = reading.prediction
     outcome = request.state.outcome
     outcome["digit"] = prediction.digit
     outcome["confidence"] = prediction.confidence
     outcome["uncertain"] = prediction.uncertain
-    outcome["number_length"] = len(readings)
-    outcome["stages_ms"] = {
-        "decode": _ms(started, decoded),
-        "preprocess": _ms(decoded, preprocessed),
-        "model": _ms(preprocessed, predicted),
-        # 0 when the canvas clearly held one digit and segmentation was skipped.
-        "segment": _ms(predicted, numbered) if segmented else 0.0,
-        "serialize": _ms(numbered, serialised),
-    }
+    outcome["number_length"] = len(reading.digits)
+    outcome["stages_ms"] = {**reading.stages_ms, "serialize": elapsed_ms(started, serialised)}
     return Response(answer, media_type=JSON_TYPE)
 
 
@@ -194,8 +157,8 @@ async def feedback(request: Request) -> Response:
         raise RequestValidationError(
             error.errors(include_url=False, include_input=False, include_context=False)
         ) from None
-    image = open_image(bytes_from_data_url(report.image), request.app.state.limits)
-    ink_map(image)  # EmptyCanvas (422): a blank canvas teaches nothing
+    # EmptyCanvas (422) for a blank canvas: it teaches nothing.
+    image = open_drawing(report.image, request.app.state.limits)
     record = FeedbackRecord(report.correct, report.predicted, report.model_version)
     # boto3 blocks: off the event loop.
     await run_in_threadpool(
@@ -208,13 +171,20 @@ async def feedback(request: Request) -> Response:
 
 @router.get(
     "/health",
-    responses={200: _answer("HealthResponse", "ok, or degraded when the model is missing")},
-    summary="Is the model loaded?",
+    responses={
+        200: _answer(
+            "HealthResponse", "ok, or degraded when the model is missing; and what is switched on"
+        )
+    },
+    summary="Is the model loaded, and is feedback collected?",
 )
 async def health(request: Request) -> Response:
     predictor: Predictor = request.app.state.predictor
+    settings: Settings = request.app.state.settings
     answer = HealthResponse(
-        status="ok" if predictor.ready else "degraded", model_version=predictor.version
+        status="ok" if predictor.ready else "degraded",
+        model_version=predictor.version,
+        feedback=bool(settings.feedback_bucket),
     )
     return Response(answer.model_dump_json(), media_type=JSON_TYPE)
 
@@ -248,7 +218,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _image_bytes(body: bytes) -> bytes:
+def _data_url(body: bytes) -> str:
     try:
         parsed = PredictRequest.model_validate_json(body)
     except ValidationError as error:
@@ -256,11 +226,38 @@ def _image_bytes(body: bytes) -> bytes:
         raise RequestValidationError(
             error.errors(include_url=False, include_input=False, include_context=False)
         ) from None
-    return bytes_from_data_url(parsed.image)
+    return parsed.image
 
 
-def _ms(start: float, end: float) -> float:
-    return round((end - start) * 1000, 3)
+def predict_answer(reading: Reading, model_version: str) -> PredictResponse:
+    """A Reading -> /predict's answer; each 28x28 as a PNG data URL (MNIST's colours)."""
+    prediction = reading.prediction
+    return PredictResponse(
+        digit=prediction.digit,
+        confidence=prediction.confidence,
+        probabilities=prediction.probabilities,
+        uncertain=prediction.uncertain,
+        model_version=model_version,
+        preview=preview_data_url(reading.pixels),
+        number=reading.number,
+        digits=[
+            ReadDigit(
+                digit=read.digit,
+                confidence=round(read.confidence, 6),
+                box=DigitBox(
+                    left=read.box.left,
+                    top=read.box.top,
+                    right=read.box.right,
+                    bottom=read.box.bottom,
+                ),
+                # One digit read: its 28x28 is the answer's preview, not sent twice.
+                preview=None
+                if read.pixels is None or read.pixels is reading.pixels
+                else preview_data_url(read.pixels),
+            )
+            for read in reading.digits
+        ],
+    )
 
 
 def image_limits(settings: Settings) -> ImageLimits:

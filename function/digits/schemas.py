@@ -33,6 +33,12 @@ class ReadDigit(BaseModel):
     digit: int = Field(ge=0, le=9)
     confidence: float = Field(ge=0, le=1, description="The probability of that digit.")
     box: DigitBox
+    preview: str | None = Field(
+        default=None,
+        description="The 28x28 image this digit was read from (ink white on black), as a "
+        "PNG data URL, when several digits were read; null for one digit: it is then the "
+        "answer's `preview`.",
+    )
 
 
 class PredictResponse(BaseModel):
@@ -83,6 +89,10 @@ class FeedbackResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: Literal["ok", "degraded"]
     model_version: str | None
+    feedback: bool = Field(
+        description="Whether POST /feedback is collected here (FEEDBACK_BUCKET is set); "
+        'the page offers its "wrong?" buttons only then.'
+    )
 
 
 class ErrorResponse(BaseModel):

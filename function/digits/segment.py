@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -100,6 +100,8 @@ class DigitReading:
     confidence: float
     probabilities: tuple[float, ...]
     box: Box
+    # The 28x28 the model read (ink = 1), as the page shows it beside the digit.
+    pixels: FloatImage | None = field(default=None, compare=False, repr=False)
 
 
 def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
@@ -125,13 +127,13 @@ def read_number(ink: FloatImage, model: DigitModel) -> list[DigitReading]:
     pieces = segment(ink, model_scorer(model))
     if not pieces:
         return []
-    probabilities = _predict(model, [piece.crop for piece in pieces])
+    fields = [fit_and_centre(piece.crop) for piece in pieces]
+    probabilities = model.predict_proba(np.stack([f.reshape(-1) for f in fields]))
     readings = []
-    for piece, row in zip(pieces, probabilities, strict=True):
+    for piece, pixels, row in zip(pieces, fields, probabilities, strict=True):
         digit = int(row.argmax())
-        readings.append(
-            DigitReading(digit, float(row[digit]), tuple(float(p) for p in row), piece.box)
-        )
+        probs = tuple(float(p) for p in row)
+        readings.append(DigitReading(digit, float(row[digit]), probs, piece.box, pixels))
     return readings
 
 

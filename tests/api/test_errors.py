@@ -72,7 +72,11 @@ def test_503_model_unavailable(make_client: MakeClient, tmp_path: Path) -> None:
     body = assert_error(response, 503, "model_unavailable")
     assert "absent" not in body["message"]
     assert_error(client.get("/model"), 503, "model_unavailable")
-    assert client.get("/health").json() == {"status": "degraded", "model_version": None}
+    assert client.get("/health").json() == {
+        "status": "degraded",
+        "model_version": None,
+        "feedback": False,
+    }
 
 
 class ExplodingModel:

@@ -13,7 +13,13 @@ from tests.function_support import PREDICT_ANSWER_KEYS, SHIPPED_MODEL
 def test_health_is_ok_with_the_model_version(client: TestClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "model_version": "test-1"}
+    assert response.json() == {"status": "ok", "model_version": "test-1", "feedback": False}
+
+
+def test_health_says_whether_feedback_is_collected(make_client: MakeClient) -> None:
+    """The page offers its "wrong?" buttons only when the API says feedback is on."""
+    assert make_client(feedback_bucket="a-bucket").get("/health").json()["feedback"] is True
+    assert make_client(feedback_bucket="").get("/health").json()["feedback"] is False
 
 
 def test_model_is_the_shipped_models_json(shipped: TestClient) -> None:

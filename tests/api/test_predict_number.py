@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from io import BytesIO
 from typing import Any
@@ -9,11 +10,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from tests.support.number_canvas import HEIGHT, WIDTH, draw_number, number_png
 
 from digits.numbers import clearly_one_digit
 from digits.preprocess import ink_bounds, ink_map
 from tools.canvas import canvas_png, data_url, draw_digit
-from tools.number_canvas import HEIGHT, WIDTH, draw_number, number_png
+
+
+def _png_of(url: str) -> bytes:
+    head, _, payload = url.partition(",")
+    assert head == "data:image/png;base64"
+    return base64.b64decode(payload)
 
 
 def _predict(client: TestClient, png: bytes) -> dict[str, Any]:
@@ -41,6 +48,11 @@ def test_a_drawn_number_is_read_left_to_right_with_boxes(
     ink = ink_map(Image.open(BytesIO(png)))
     for box in boxes:
         assert ink[box["top"] : box["bottom"], box["left"] : box["right"]].max() > 0.9
+    # Each digit comes with the 28x28 it was read from, none of them the whole drawing's.
+    previews = [read["preview"] for read in body["digits"]]
+    for preview in previews:
+        assert Image.open(BytesIO(_png_of(preview))).size == (28, 28)
+    assert len(set(previews)) == len(number) and body["preview"] not in previews
 
 
 def test_digit_keeps_its_single_image_meaning_for_a_number(shipped: TestClient) -> None:
@@ -59,6 +71,7 @@ def test_one_digit_gives_a_one_digit_number_that_agrees(shipped: TestClient, dig
     assert body["number"] == str(body["digit"]) == str(digit)
     (only,) = body["digits"]
     assert only["digit"] == body["digit"] and only["confidence"] == body["confidence"]
+    assert only["preview"] is None  # it is the answer's own preview, not sent twice
     # Its box is the ink's bounding box on the 280x280 canvas.
     rows, cols = ink_bounds(ink_map(draw_digit(digit, variant=4)))
     assert (only["box"]["left"], only["box"]["right"]) == (cols.start, cols.stop)

@@ -1,4 +1,4 @@
-"""tools.serve: the Lambda app plus the page on one origin (what make run starts)."""
+"""tools.local.serve: the Lambda app plus the page on one origin (what make run starts)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from tests.function_support import ROOT
 
 from tools.canvas import canvas_png
-from tools.serve import build_local_app
+from tools.local.serve import build_local_app
 
 
 def test_the_page_is_served_at_the_root_beside_the_api(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_make_run_serves_on_loopback_at_port(tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tools.serve"],
+        [sys.executable, "-m", "tools.local.serve"],
         cwd=ROOT,
         env={**os.environ, "PORT": str(port)},
         stdout=log,
@@ -58,7 +58,7 @@ def test_make_run_serves_on_loopback_at_port(tmp_path: Path) -> None:
                     break
             except OSError:
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "tools.serve did not answer in 30 s"
+                assert time.monotonic() < deadline, "tools.local.serve did not answer in 30 s"
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert b"<html" in page.read().lower()

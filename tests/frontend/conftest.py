@@ -1,7 +1,7 @@
 """Browser-test fixtures: the real servers and Debian's Chromium.
 
 Each page test runs on both stacks that serve the page and the API on one origin, with the
-shipped model behind them: "local", `python -m tools.serve` (what `make run` starts), and
+shipped model behind them: "local", `python -m tools.local.serve` (what `make run` starts), and
 "lambda", the Docker-free Lambda stack (what `make lambda-local` starts: SAM's local API
 Gateway in front of the function under the Runtime Interface Emulator). Tests that mock the
 API, or that pick their own stack, run once. Chromium is the Debian package

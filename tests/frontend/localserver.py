@@ -1,4 +1,4 @@
-"""The real local server, `python -m tools.serve` (what `make run` starts), for tests."""
+"""The real local server, `python -m tools.local.serve` (what `make run` starts), for tests."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tools.processes import free_port
+from tools.local.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,14 +35,14 @@ def _health(url: str) -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def local_server(**env: str) -> Iterator[str]:
-    """`python -m tools.serve` on a free port, with extra environment; yields its URL."""
+    """`python -m tools.local.serve` on a free port, with extra environment; yields its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"serve-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tools.serve"],
+            [sys.executable, "-m", "tools.local.serve"],
             cwd=ROOT,
             env={**os.environ, **env, "PORT": str(port)},
             stdout=log,
@@ -53,10 +53,12 @@ def local_server(**env: str) -> Iterator[str]:
             while (body := _health(url)) is None:
                 if process.poll() is not None:
                     code = process.returncode
-                    pytest.fail(f"tools.serve exited ({code}): {log_path.read_text()}")
+                    pytest.fail(f"tools.local.serve exited ({code}): {log_path.read_text()}")
                 if time.monotonic() > deadline:
                     waited = f"{SERVER_START_TIMEOUT_S:.0f}s"
-                    pytest.fail(f"tools.serve not healthy after {waited}: {log_path.read_text()}")
+                    pytest.fail(
+                        f"tools.local.serve not healthy after {waited}: {log_path.read_text()}"
+                    )
                 time.sleep(0.2)
             assert body.get("status") == "ok", f"the model did not load: {body}"
             yield url

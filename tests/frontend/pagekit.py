@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from PIL import Image
-from playwright.sync_api import FloatRect, Page, Request
+from playwright.sync_api import FloatRect, Page, Request, Route
 from tests.frontend.handwriting import Point, Sample, polylines
 
 Strokes = Sequence[Sequence[Point]]
@@ -118,3 +118,16 @@ def sent_image(request: Request) -> Image.Image:
     image = Image.open(io.BytesIO(base64.b64decode(encoded)))
     image.load()
     return image
+
+
+def feedback_switched_on(page: Page) -> None:
+    """/health as an API that collects feedback answers it (the real answer, feedback on).
+
+    Install before the page loads: the page asks /health once, at start.
+    """
+
+    def health(route: Route) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "feedback": True})
+
+    page.route("**/health", health)

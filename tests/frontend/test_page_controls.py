@@ -8,7 +8,14 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
 from tests.frontend.handwriting import SAMPLES
-from tests.frontend.pagekit import OpenPage, draw_sample, draw_with_mouse, is_predict, line
+from tests.frontend.pagekit import (
+    OpenPage,
+    draw_sample,
+    draw_with_mouse,
+    feedback_switched_on,
+    is_predict,
+    line,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +153,10 @@ def test_loading_label_while_the_api_works(open_page: OpenPage) -> None:
     expect(page.locator("#result")).to_have_attribute("aria-busy", "false")
 
 
-def test_every_control_is_reachable_by_keyboard_with_visible_focus(page: Page) -> None:
+def test_every_control_is_reachable_by_keyboard_with_visible_focus(open_page: OpenPage) -> None:
+    page = open_page(goto=False)
+    feedback_switched_on(page)  # so that its ten buttons are among the controls
+    page.goto("/")
     draw_and_wait(page, lambda: draw_sample(page, SEVEN))
     page.locator("body").focus()
     page.evaluate("document.activeElement.blur()")

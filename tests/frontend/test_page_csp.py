@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from tests.frontend.handwriting import SAMPLES
 from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
 
-from tools.cfn_eval import Evaluator, load_template
+from tools.aws.cfn_eval import Evaluator, load_template
 
 pytestmark = [pytest.mark.browser, pytest.mark.lambda_runtime, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 from tests.frontend.handwriting import SAMPLES
 from tests.frontend.localserver import local_server
-from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
+from tests.frontend.pagekit import OpenPage, draw_sample, feedback_switched_on, is_predict
 from tests.function_support import FAKE_AWS_ENV
 from tests.reliability.fake_s3 import fake_s3
 
@@ -20,6 +20,24 @@ from training.feedback import load_feedback
 pytestmark = pytest.mark.browser
 
 SEVEN = next(sample for sample in SAMPLES if sample.id == "7-slanted")
+
+
+@pytest.fixture
+def page(open_page: OpenPage) -> Page:
+    """The page on the real local server, whose /health says feedback is collected."""
+    page = open_page(goto=False)
+    feedback_switched_on(page)
+    page.goto("/")
+    return page
+
+
+def test_without_feedback_the_buttons_are_not_offered(open_page: OpenPage) -> None:
+    """A plain `make run` collects no feedback: no button that can only end in an error."""
+    page = open_page()  # the real /health: feedback off (no FEEDBACK_BUCKET)
+    with page.expect_response(lambda r: is_predict(r.request)):
+        draw_sample(page, SEVEN, "mouse")
+    expect(page.get_by_test_id("prediction")).to_have_text("7")
+    expect(page.get_by_test_id("feedback")).to_be_hidden()
 
 
 def test_picking_the_right_digit_sends_the_drawing_and_thanks(page: Page) -> None:
@@ -97,7 +115,11 @@ def test_feedback_from_the_page_reaches_the_bucket_and_training(
 
 
 def test_the_privacy_note_shows_on_a_phone_too(open_page: OpenPage) -> None:
-    page = open_page(viewport={"width": 390, "height": 844}, locale="ko-KR", has_touch=True)
+    page = open_page(
+        goto=False, viewport={"width": 390, "height": 844}, locale="ko-KR", has_touch=True
+    )
+    feedback_switched_on(page)
+    page.goto("/")
     with page.expect_response(lambda r: is_predict(r.request)):
         draw_sample(page, SEVEN, "touch")
     note = page.get_by_test_id("feedback-privacy")

@@ -56,10 +56,34 @@ def test_a_number_drawn_in_number_mode_is_shown_with_its_digits_outlined(
     expect(page.get_by_test_id("number")).to_have_text(number)
     expect(page.get_by_test_id("number")).to_be_visible()
     expect(page.get_by_test_id("prediction")).to_have_text(number)  # the number is the answer
+    # Each digit with the 28x28 it was read from and its confidence; no whole-drawing
+    # preview or ten bars, which describe no digit of a number.
+    expect(page.get_by_test_id("details")).to_be_hidden()
+    expect(page.get_by_test_id("number-digits")).to_be_visible()
+    read = page.get_by_test_id("digit-read")
+    expect(read).to_have_count(len(number))
+    for index, digit in enumerate(number):
+        expect(read.nth(index).locator("strong")).to_have_text(digit)
+        expect(read.nth(index)).to_contain_text("%")
+        image = read.nth(index).locator("img")
+        expect(image).to_be_visible()
+        assert image.evaluate("img => img.naturalWidth") == 28
     # One outline per digit read, drawn over the canvas; gone once the drawing changes.
     expect(canvas).to_have_attribute("data-boxes", str(len(number)))
     page.get_by_test_id("clear").click()
     expect(canvas).to_have_attribute("data-boxes", "0")
+
+
+def test_one_digit_in_number_mode_shows_its_preview_and_bars(page: Page) -> None:
+    page.get_by_test_id("number-mode").check()
+    # Before any answer: no empty placeholders that may not apply.
+    expect(page.get_by_test_id("details")).to_be_hidden()
+    with page.expect_response(lambda r: is_predict(r.request)):
+        draw_with_mouse(page, number_strokes(["7-slanted"]))
+    expect(page.get_by_test_id("number")).to_have_text("7")
+    expect(page.get_by_test_id("details")).to_be_visible()
+    expect(page.get_by_test_id("preview")).to_be_visible()
+    expect(page.get_by_test_id("number-digits")).to_be_hidden()
 
 
 def test_number_mode_off_keeps_the_square_canvas(page: Page) -> None:

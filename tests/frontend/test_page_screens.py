@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import FloatRect, Page, expect
+from PIL import Image
+from playwright.sync_api import Browser, FloatRect, Page, expect
 from tests.frontend.handwriting import SAMPLES
+from tests.frontend.localserver import local_server
 from tests.frontend.pagekit import OpenPage, draw_sample, is_predict
+
+from tools.screenshots import SERVER_ENV, SHOTS, take_screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +78,13 @@ def test_dark_and_error_states(open_page: OpenPage, artifacts: Path) -> None:
     for testid in ["error", "retry"]:
         found = box(failing, testid)
         assert found["y"] + found["height"] <= PHONE["height"], f"{testid} below the fold"
+
+
+def test_the_readme_screenshots_are_made_from_the_page(browser: Browser, tmp_path: Path) -> None:
+    """`make screenshots`, on `make run`'s server (once): each picture shows what was drawn."""
+    with local_server(**SERVER_ENV) as origin:
+        paths = take_screenshots(browser, origin, tmp_path)  # checks each answer shown
+    assert [path.name for path in paths] == [f"{shot.name}.png" for shot in SHOTS]
+    for path, shot in zip(paths, SHOTS, strict=True):
+        with Image.open(path) as image:
+            assert image.size == (shot.viewport["width"], shot.viewport["height"])

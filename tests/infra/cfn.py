@@ -1,6 +1,6 @@
 """template.yaml for the tests: evaluated with realistic fake ids, or translated by SAM.
 
-Evaluator here is tools/cfn_eval.py's with FAKE_IDS/FAKE_ATTRS, shaped like the real ids and
+Evaluator here is tools/aws/cfn_eval.py's with FAKE_IDS/FAKE_ATTRS, shaped like the real ids and
 attributes where a test looks into them (other resources read as "<Name>" / "<Name.Attr>").
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tools import cfn_eval
-from tools.cfn_eval import load_template
+from tools.aws import cfn_eval
+from tools.aws.cfn_eval import load_template
 
 __all__ = ["Evaluator", "load_template", "translated_template"]
 
@@ -57,7 +57,7 @@ PSEUDO = {
 
 
 class Evaluator(cfn_eval.Evaluator):
-    """tools.cfn_eval.Evaluator with the fake account, stack, ids and attributes above."""
+    """tools.aws.cfn_eval.Evaluator with the fake account, stack, ids and attributes above."""
 
     def __init__(self, template: dict[str, Any], parameters: dict[str, str] | None = None) -> None:
         super().__init__(template, parameters, pseudo=PSEUDO, ids=FAKE_IDS, attrs=FAKE_ATTRS)
@@ -70,7 +70,7 @@ def translated_template(parameters: dict[str, str] | None = None) -> dict[str, A
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    args = [str(INFRA_PYTHON), str(ROOT / "tools" / "sam_translate.py"), "--region", REGION]
+    args = [str(INFRA_PYTHON), str(ROOT / "tools" / "aws" / "sam_translate.py"), "--region", REGION]
     for key, value in (parameters or {}).items():
         args += ["-p", f"{key}={value}"]
     done = subprocess.run(args, capture_output=True, text=True, check=True, timeout=120)

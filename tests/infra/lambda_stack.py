@@ -1,4 +1,4 @@
-"""The Docker-free Lambda stack (tools/lambda_local.py) for tests: the page and the API on one
+"""The Docker-free Lambda stack (tools/local/lambda_local.py) for tests: the page and the API on one
 origin, the API being SAM CLI's local API Gateway in front of the function under the emulator.
 
 Shaped like tests/frontend/localserver.py's ``local_server`` so browser tests can run on either:
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tools.lambda_local import SAM_PYTHON, LocalStack
+from tools.local.lambda_local import SAM_PYTHON, LocalStack
 
 
 @contextlib.contextmanager

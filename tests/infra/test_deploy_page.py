@@ -1,4 +1,4 @@
-"""tools/deploy_page.py against moto: a CloudFormation stack, its S3 bucket and a distribution.
+"""tools/aws/deploy_page.py against moto: a CloudFormation stack, its S3 bucket and a distribution.
 
 moto's CloudFormation cannot create this template whole (test_moto_cannot_host_the_whole_template
 says which types it lacks), so the stack here holds the template's own SiteBucket definition and
@@ -19,7 +19,7 @@ from moto import mock_aws
 from moto.cloudformation.parsing import NULL_MODELS, get_model_map
 from tests.infra.cfn import ROOT, load_template, translated_template
 
-from tools import deploy_page
+from tools.aws import deploy_page
 
 REGION = "ap-northeast-2"
 STACK = "digit-lambda-test"

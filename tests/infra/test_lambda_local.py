@@ -13,8 +13,8 @@ import pytest
 from tests.infra.cfn import Evaluator, load_template
 from tests.infra.lambda_stack import lambda_local_server
 
-from tools import lambda_local
 from tools.canvas import canvas_png, data_url
+from tools.local import lambda_local
 
 pytestmark = [pytest.mark.lambda_runtime, pytest.mark.slow]
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from tests.infra.cfn import Evaluator, load_template
+from tests.support.process_memory import children, peak_kib
 
 from tools.canvas import data_url, largest_admitted_png
-from tools.lambda_runtime import LambdaRuntime
-from tools.process_memory import children, peak_kib
+from tools.local.lambda_runtime import LambdaRuntime
 
 pytestmark = [pytest.mark.lambda_runtime, pytest.mark.slow]
 

@@ -19,7 +19,7 @@ import pytest
 from tests.function_support import ROOT, event
 
 from tools.canvas import blank_png, data_url
-from tools.lambda_runtime import AWSLAMBDARIC, LambdaRuntime, stage_dependencies
+from tools.local.lambda_runtime import AWSLAMBDARIC, LambdaRuntime, stage_dependencies
 
 pytestmark = pytest.mark.lambda_runtime
 
@@ -64,7 +64,11 @@ def test_the_function_logs_json_lines_and_emf(runtime: LambdaRuntime) -> None:
 def test_a_missing_model_degrades_instead_of_crashing() -> None:
     with LambdaRuntime(env={"MODEL_PATH": "/nonexistent/model.joblib"}) as broken:
         health = broken.invoke(event("http-v2-health"))
-        assert json.loads(health["body"]) == {"status": "degraded", "model_version": None}
+        assert json.loads(health["body"]) == {
+            "status": "degraded",
+            "model_version": None,
+            "feedback": False,
+        }
         predict = broken.invoke(event("http-v2-predict-json"))
         assert predict["statusCode"] == 503
         assert json.loads(predict["body"])["error"] == "model_unavailable"

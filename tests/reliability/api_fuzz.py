@@ -21,7 +21,7 @@ from typing import Any
 from tests.function_support import FAKE_AWS_ENV
 from tests.reliability.fake_s3 import FakeS3, fake_s3
 
-from tools.serve_process import ServeProcess
+from tools.local.serve_process import ServeProcess
 
 CHECKS = (
     "not_a_server_error",

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import httpx
 from tests.function_support import ADDRESS, LEAKS
 from tests.hostile_inputs import Case
+from tests.support.process_memory import peak_kib, reset_peak, rss_kib
 
 from tools.canvas import canvas_png
-from tools.process_memory import peak_kib, reset_peak, rss_kib
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The serving processes run numpy's BLAS on one thread (digits/handler.py, tools/serve.py).
+"""The serving processes run numpy's BLAS on one thread (digits/handler.py, tools/local/serve.py).
 
 A request multiplies one 784-vector through the model: sharing that out costs more than
 it saves, and a second BLAS thread that waits for a busy core made the local server 5-7x
@@ -44,7 +44,7 @@ def test_the_lambda_handler_uses_one_blas_thread() -> None:
 
 
 def test_the_local_server_uses_one_blas_thread() -> None:
-    assert blas_threads("import tools.serve") == [1]
+    assert blas_threads("import tools.local.serve") == [1]
 
 
 def test_an_explicit_setting_wins() -> None:

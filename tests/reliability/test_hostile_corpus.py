@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 from tests.hostile_inputs import CASES
 from tests.reliability.corpus import Observed, run_corpus
+from tests.support.process_memory import rss_kib
 
-from tools.process_memory import rss_kib
-from tools.serve_process import ServeProcess
+from tools.local.serve_process import ServeProcess
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""bench/load_soak.py in small: its checks, its figures, and 200 requests on tools.serve.
+"""bench/load_soak.py in small: its checks, its figures, and 200 requests on tools.local.serve.
 
 The full run (concurrency 8 for 60 s on both targets, 10k requests of soak) is a bench,
 `make load-soak`, not part of `make test`.
@@ -11,7 +11,7 @@ import json
 import pytest
 from bench.load_soak import Request, Worker, check, memory_summary, percentile, run_target
 
-from tools.serve_process import ServeProcess
+from tools.local.serve_process import ServeProcess
 
 
 def test_percentiles_are_values_that_were_seen() -> None:
@@ -49,7 +49,7 @@ def test_memory_growth_is_measured_from_the_first_sample() -> None:
 def test_200_requests_at_concurrency_4_on_the_local_run() -> None:
     with ServeProcess(env={"LOG_LEVEL": "WARNING"}) as server:
         run = run_target(
-            server.url, server.pid, "tools.serve", "serve", concurrency=4, seconds=60,
+            server.url, server.pid, "tools.local.serve", "serve", concurrency=4, seconds=60,
             max_requests=200, soak_requests=200, soak_seconds=60,
         )  # fmt: skip
     assert run.soak.errors == 0, run.soak.first_errors

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tools.canvas import canvas_png, data_url
-from tools.lambda_local import ROOT, sam_environment, sam_python
+from tools.local.lambda_local import ROOT, sam_environment, sam_python
 
 pytestmark = [pytest.mark.lambda_runtime, pytest.mark.slow]
 
@@ -30,7 +30,7 @@ def allowed_origin() -> str:
     script = (
         "import json, pathlib\n"
         "from samcli.lib.providers.api_provider import ApiProvider\n"
-        "from tools.local_apigw import load_stacks\n"
+        "from tools.local.local_apigw import load_stacks\n"
         "stacks = load_stacks(pathlib.Path('template.yaml'), 'ap-northeast-2', {})\n"
         "print(json.dumps(ApiProvider(stacks, cwd='.').api.cors.allow_origin))\n"
     )

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tools import security_checks
-from tools.security_checks import (
+from tests.support import security_checks
+from tests.support.security_checks import (
     audit_runtime_pins,
     classify_audit,
     committable_files,

@@ -1,1 +1,2 @@
-"""Deploying and tearing down the stack (make deploy / make destroy)."""
+"""The AWS side: the SAM template (evaluation, translation), the page's deployment, and
+make deploy / make destroy."""

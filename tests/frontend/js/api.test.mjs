@@ -148,8 +148,17 @@ describe("predict", () => {
 describe("health", () => {
   it("returns the status and model version", async () => {
     const { calls, fetchImpl } = fakeFetch(() => json({ status: "ok", model_version: "v7" }));
-    assert.deepEqual(await health({ fetchImpl }), { status: "ok", model_version: "v7" });
+    const expected = { status: "ok", model_version: "v7", feedback: false };
+    assert.deepEqual(await health({ fetchImpl }), expected);
     assert.equal(calls[0].url, "/health");
+  });
+
+  it("says feedback is on only when the API says exactly that", async () => {
+    const answer = (feedback) => fakeFetch(() => json({ status: "ok", feedback })).fetchImpl;
+    assert.equal((await health({ fetchImpl: answer(true) })).feedback, true);
+    for (const feedback of [false, "true", 1, null, undefined]) {
+      assert.equal((await health({ fetchImpl: answer(feedback) })).feedback, false, String(feedback));
+    }
   });
 
   it("returns null rather than failing the page", async () => {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { answerView, digitBoxes } from "../../../frontend_static/view.js";
+import { answerView, digitBoxes, digitsRead } from "../../../frontend_static/view.js";
 
 const BOX = { left: 10, top: 20, right: 110, bottom: 200 };
+const FOUR = "data:image/png;base64,iVBORw0KGgoAAAA4";
+const SEVEN = "data:image/png;base64,iVBORw0KGgoAAAA7";
 
 function answer(overrides = {}) {
   return {
@@ -13,8 +15,13 @@ function answer(overrides = {}) {
     uncertain: true,
     number: "47",
     digits: [
-      { digit: 4, confidence: 0.99, box: BOX },
-      { digit: 7, confidence: 0.98, box: { left: 300, top: 30, right: 400, bottom: 210 } },
+      { digit: 4, confidence: 0.99, box: BOX, preview: FOUR },
+      {
+        digit: 7,
+        confidence: 0.98,
+        box: { left: 300, top: 30, right: 400, bottom: 210 },
+        preview: SEVEN,
+      },
     ],
     ...overrides,
   };
@@ -56,6 +63,25 @@ describe("a number as the answer", () => {
     assert.equal(view.preview, "");
     assert.ok(view.bars.every((bar) => bar.value === 0 && !bar.top));
     assert.match(view.announcement, /47/);
+    assert.equal(view.isNumber, true);
+  });
+
+  it("shows each digit with the 28x28 it was read from and its confidence", () => {
+    const view = answerView(answer(), "en");
+    assert.deepEqual(
+      view.digitsRead.map(({ digit, percent, preview }) => [digit, percent, preview]),
+      [
+        ["4", "99.0%", FOUR],
+        ["7", "98.0%", SEVEN],
+      ],
+    );
+    assert.match(view.digitsRead[1].alt, /7/);
+  });
+
+  it("never uses a per-digit preview that is not an image data URL", () => {
+    const hostile = [{ digit: 1, confidence: 0.9, preview: "javascript:alert(1)" }];
+    assert.equal(digitsRead(hostile, "en")[0].preview, "");
+    assert.equal(digitsRead([{ digit: 1, confidence: "x", preview: null }], "ko")[0].percent, "–");
   });
 
   it("keeps the single-digit view when one digit was read", () => {
@@ -63,6 +89,8 @@ describe("a number as the answer", () => {
     const view = answerView(one, "en");
     assert.equal(view.digit, "4");
     assert.equal(view.uncertain, true);
+    assert.equal(view.isNumber, false);
+    assert.deepEqual(view.digitsRead, []);
     assert.equal(view.bars.filter((bar) => bar.top).length, 1);
   });
 });

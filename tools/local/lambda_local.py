@@ -1,16 +1,17 @@
 """``make lambda-local``: the deployed shape on one machine, without Docker.
 
-    python -m tools.lambda_local          (PORT=3000 by default, as `sam local start-api`)
+    python -m tools.local.lambda_local          (PORT=3000 by default, as `sam local start-api`)
 
 Two processes, as in AWS:
 
 - the function: staged as function/Dockerfile builds the image and run under AWS's Runtime
-  Interface Emulator with awslambdaric (tools/lambda_runtime.py), with the handler from the
+  Interface Emulator with awslambdaric (tools/local/lambda_runtime.py), with the handler from the
   Dockerfile's CMD and the environment, memory size and timeout that template.yaml gives it
   (resolved by SAM CLI's own template code, as `sam local` does);
-- in front, SAM CLI's local API Gateway (tools/local_apigw.py, on the SAM venv): the template's
-  HTTP API routes become payload-2.0 events for the function, and the page (frontend_static/)
-  is served on the same origin with the template's CloudFront security headers.
+- in front, SAM CLI's local API Gateway (tools/local/local_apigw.py, on the SAM venv): the
+  template's HTTP API routes become payload-2.0 events for the function, and the page
+  (frontend_static/) is served on the same origin with the template's CloudFront security
+  headers.
 
 Paths under /var/task in the template's environment (the image's task root) are given to the
 function relative to its working directory, which is the staged task root, as /var/task is in
@@ -33,10 +34,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tools.lambda_runtime import HANDLER, LambdaRuntime
-from tools.processes import free_port, stop
+from tools.local.lambda_runtime import HANDLER, LambdaRuntime
+from tools.local.processes import free_port, stop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 SAM_PYTHON = ROOT / ".venv" / "sam" / "bin" / "python"
 DEFAULT_PORT = 3000
@@ -65,11 +66,11 @@ def dockerfile_cmd(dockerfile: Path) -> str:
 
 
 def describe_function(template: Path = TEMPLATE, region: str | None = None) -> dict[str, Any]:
-    """What SAM CLI resolves from the template for the function (see tools/local_apigw.py)."""
+    """What SAM CLI resolves from the template for the function (see tools/local/local_apigw.py)."""
     command = [
         str(sam_python()),
         "-m",
-        "tools.local_apigw",
+        "tools.local.local_apigw",
         "describe",
         "--template",
         str(template),
@@ -146,7 +147,7 @@ class LocalStack:
         metadata_dockerfile = ROOT / described["docker_context"] / described["dockerfile"]
         handler = dockerfile_cmd(metadata_dockerfile)
         if handler != HANDLER:
-            # tools/lambda_runtime.py starts HANDLER; refuse to pretend it is the image's CMD.
+            # tools/local/lambda_runtime.py starts HANDLER; refuse to pretend it is the image's CMD.
             raise RuntimeError(
                 f"{metadata_dockerfile} runs {handler}, lambda_runtime runs {HANDLER}"
             )
@@ -164,7 +165,7 @@ class LocalStack:
         if self.runtime is None:
             raise RuntimeError("start the function first")
         command = [
-            str(sam_python()), "-m", "tools.local_apigw", "serve",
+            str(sam_python()), "-m", "tools.local.local_apigw", "serve",
             "--template", str(self.template),
             "--invoke-url", self.runtime.url,
             "--invoke-timeout", str(timeout_s),
@@ -223,7 +224,7 @@ class LocalStack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.lambda_local", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.local.lambda_local", description=__doc__)
     parser.add_argument(
         "--port",
         type=int,

@@ -3,7 +3,8 @@
 Runs on the infra venv, which has aws-sam-translator (its pydantic pin clashes with the
 runtime's, so the project venv cannot import it):
 
-    .venv/infra/bin/python tools/sam_translate.py [template.yaml] [--region R] [-p Key=Value ...]
+    .venv/infra/bin/python tools/aws/sam_translate.py [template.yaml] [--region R] \
+        [-p Key=Value ...]
 
 Image functions get a placeholder ImageUri, as `sam build` fills one in from the built image;
 zip functions a placeholder S3 CodeUri, as `sam package` would.
@@ -22,7 +23,7 @@ from typing import Any
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/digit-lambda:placeholder"
 PLACEHOLDER_CODE = "s3://sam-artifacts-placeholder/{folder}.zip"
 

@@ -1,4 +1,4 @@
-"""``python -m tools.serve`` (what ``make run`` starts) as a child process, for benches and tests.
+"""``python -m tools.local.serve`` (what ``make run`` starts) as a child process, for tests.
 
     with ServeProcess(env={"LOG_LEVEL": "WARNING"}) as server:
         server.url   # http://127.0.0.1:<free port>
@@ -23,9 +23,9 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-from tools.processes import free_port, stop
+from tools.local.processes import free_port, stop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 90.0  # a busy 2-core machine can be slow to import and load the model
 
@@ -70,7 +70,7 @@ class ServeProcess:
             **self.env,
             "PORT": str(self.port),
         }
-        command = [sys.executable, "-m", "tools.serve"]
+        command = [sys.executable, "-m", "tools.local.serve"]
         if self.api_only:
             command = [
                 sys.executable, "-m", "uvicorn", "--factory", "digits.app:create_app",
@@ -89,15 +89,17 @@ class ServeProcess:
         while (status := health(self.url)) is None:
             if self._process.poll() is not None:
                 raise RuntimeError(
-                    f"tools.serve exited ({self._process.returncode}):\n{self.logs()}"
+                    f"tools.local.serve exited ({self._process.returncode}):\n{self.logs()}"
                 )
             if time.monotonic() > deadline:
                 self.stop()
-                raise TimeoutError(f"tools.serve did not answer in {START_TIMEOUT_S:.0f} s")
+                raise TimeoutError(f"tools.local.serve did not answer in {START_TIMEOUT_S:.0f} s")
             time.sleep(0.1)
         if status != "ok":
             self.stop()
-            raise RuntimeError(f"tools.serve is {status}: the model did not load\n{self.logs()}")
+            raise RuntimeError(
+                f"tools.local.serve is {status}: the model did not load\n{self.logs()}"
+            )
         return self
 
     def stop(self) -> None:

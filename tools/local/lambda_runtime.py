@@ -9,7 +9,7 @@ so nothing from the developer's venv leaks in: a missing pin fails here too.
 
 Use it as a context manager::
 
-    from tools.lambda_runtime import LambdaRuntime
+    from tools.local.lambda_runtime import LambdaRuntime
 
     with LambdaRuntime(port=9000, env={"LOG_LEVEL": "DEBUG"}) as runtime:
         answer = runtime.invoke(event)   # the handler's return value, e.g. {"statusCode": 200, ...}
@@ -18,7 +18,7 @@ Use it as a context manager::
 
 or from a shell, serving until Ctrl-C (what ``make lambda-local`` can run)::
 
-    python -m tools.lambda_runtime --port 9000
+    python -m tools.local.lambda_runtime --port 9000
     curl -s -d @events/http-v2-predict-json.json \\
         http://127.0.0.1:9000/2015-03-31/functions/function/invocations
 
@@ -46,9 +46,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tools.processes import free_port, stop
+from tools.local.processes import free_port, stop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "function" / "requirements.txt"
 CODE_DIR = ROOT / "function" / "digits"
 MODELS_DIR = ROOT / "models"

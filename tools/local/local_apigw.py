@@ -1,6 +1,6 @@
 """SAM CLI's own local API Gateway, in front of a function that runs under the Runtime Interface
 Emulator instead of Docker. Runs on the SAM CLI's venv (``.venv/sam/bin/python -m
-tools.local_apigw``, from the repository root); tools/lambda_local.py starts it.
+tools.local.local_apigw``, from the repository root); tools/local/lambda_local.py starts it.
 
     describe  print (JSON) what template.yaml says about the function: environment, timeout,
               memory, image metadata, and the HTTP API's routes, as `sam local` resolves them
@@ -33,9 +33,9 @@ from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
-from tools.cfn_eval import Evaluator, load_template
+from tools.aws.cfn_eval import Evaluator, load_template
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOG = logging.getLogger("local_apigw")
 
 

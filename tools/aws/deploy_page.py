@@ -5,7 +5,7 @@ into the uploaded config.js (the file in the repository stays as it is), uploads
 with its Content-Type and Cache-Control, deletes objects that no longer exist locally, and
 invalidates CloudFront when anything changed. Running it twice changes nothing the second time.
 
-    python -m tools.deploy_page [--stack-name NAME] [--region REGION] [--dry-run] [--empty]
+    python -m tools.aws.deploy_page [--stack-name NAME] [--region REGION] [--dry-run] [--empty]
 
 --empty deletes every object instead (the bucket must be empty before `sam delete`).
 """
@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SITE_DIR = ROOT / "frontend_static"
 SAMCONFIG = ROOT / "samconfig.toml"
 
@@ -240,7 +240,7 @@ def describe(plan: Plan, dry_run: bool) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     defaults = samconfig_defaults()
     parser = argparse.ArgumentParser(
-        prog="python -m tools.deploy_page",
+        prog="python -m tools.aws.deploy_page",
         description="Publish frontend_static/ to the site bucket and invalidate CloudFront.",
     )
     parser.add_argument(

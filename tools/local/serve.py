@@ -1,6 +1,6 @@
 """``make run``: the Lambda app and the page on one origin, http://127.0.0.1:$PORT.
 
-    python -m tools.serve          (PORT=8000 by default; loopback only)
+    python -m tools.local.serve          (PORT=8000 by default; loopback only)
 
 The API is the very app the Lambda handler wraps (same routes, errors, logs); the
 page from frontend_static/ is mounted at "/" after the API's routes, so /predict,
@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from digits.app import create_app
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "frontend_static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "frontend_static"
 HOST = "127.0.0.1"
 
 logger = logging.getLogger("digits.serve")

@@ -1,0 +1,1 @@
+"""Helpers only the tests and the benchmarks use: drawn numbers, process memory, security checks."""

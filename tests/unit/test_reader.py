@@ -1,0 +1,78 @@
+"""The reader: image bytes -> a Reading, the one path /predict, benchmarks and evaluation share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from tests.function_support import SHIPPED_MODEL, png_bytes, settings_for
+from tests.support.number_canvas import draw_number, number_png
+
+from digits.decode import ImageLimits
+from digits.errors import EmptyCanvas, InvalidImage, ModelUnavailable
+from digits.predictor import Predictor, load_predictor
+from digits.preprocess import preprocess
+from digits.reader import STAGES, open_drawing, read_drawing, read_image
+from tools.canvas import canvas_png, data_url, draw_digit
+
+LIMITS = ImageLimits(max_side=4096, max_pixels=4096 * 4096)
+
+
+@pytest.fixture(scope="module")
+def predictor() -> Predictor:
+    return load_predictor(settings_for(SHIPPED_MODEL))
+
+
+def test_a_digit_is_read_with_its_28x28_and_stage_times(predictor: Predictor) -> None:
+    reading = read_drawing(canvas_png(7, variant=3), predictor, LIMITS)
+    assert reading.prediction.digit == 7 and reading.number == "7"
+    np.testing.assert_array_equal(reading.pixels, preprocess(draw_digit(7, variant=3)))
+    (only,) = reading.digits
+    assert only.digit == 7 and only.pixels is reading.pixels
+    assert tuple(reading.stages_ms) == STAGES
+    assert reading.stages_ms["segment"] == 0.0 and reading.stages_ms["model"] > 0.0
+
+
+def test_bytes_and_a_data_url_read_alike(predictor: Predictor) -> None:
+    png = canvas_png(4, variant=2)
+    from_bytes = read_drawing(png, predictor, LIMITS)
+    from_url = read_drawing(data_url(png), predictor, LIMITS)
+    assert from_bytes.prediction == from_url.prediction
+    assert from_bytes.digits == from_url.digits
+
+
+def test_a_number_is_read_only_when_asked(predictor: Predictor) -> None:
+    png = number_png("47", 1)
+    number = read_drawing(png, predictor, LIMITS)
+    assert number.number == "47" and number.stages_ms["segment"] > 0.0
+    for read in number.digits:
+        assert read.pixels is not None and read.pixels.shape == (28, 28)
+    whole = read_drawing(png, predictor, LIMITS, number=False)
+    assert whole.digits == () and whole.number == "" and whole.stages_ms["segment"] == 0.0
+    assert whole.prediction == number.prediction
+
+
+def test_a_decoded_image_reads_as_its_bytes_do(predictor: Predictor) -> None:
+    """Evaluation hands over PIL images: the same reading, with no decode time."""
+    image = draw_number("135", 2)
+    from_image = read_image(image, predictor, number=True)
+    from_bytes = read_drawing(png_bytes(image), predictor, LIMITS)
+    assert from_image.prediction == from_bytes.prediction
+    assert from_image.number == from_bytes.number == "135"
+    assert read_image(image, predictor).digits == ()
+
+
+def test_refusals_are_the_domain_errors(predictor: Predictor, tmp_path: Path) -> None:
+    blank = png_bytes(Image.new("L", (280, 280), 255))
+    with pytest.raises(EmptyCanvas):
+        read_drawing(blank, predictor, LIMITS)
+    with pytest.raises(InvalidImage):
+        read_drawing(b"not an image", predictor, LIMITS)
+    with pytest.raises(EmptyCanvas):
+        open_drawing(data_url(blank), LIMITS)
+    # No model: refused before the image is even looked at.
+    missing = load_predictor(settings_for(tmp_path / "absent.joblib"))
+    with pytest.raises(ModelUnavailable):
+        read_drawing(b"not an image", missing, LIMITS)

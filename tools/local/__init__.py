@@ -1,0 +1,1 @@
+"""Running the project on this machine: the dev server, the Lambda emulator stack."""
