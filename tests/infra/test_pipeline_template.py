@@ -1,6 +1,6 @@
 """pipeline/github-oidc.yaml: who may assume the deploy role, and what each role may do.
 
-Static: evaluated here with a fake account (tools/cfn_eval.py), linted by cfn-lint, SAM and
+Static: evaluated here with a fake account (tools/aws/cfn_eval.py), linted by cfn-lint, SAM and
 checkov in `make pipeline-lint` and below. Nothing here can show that the rights suffice for a
 real deploy; docs/ci-cd.md says so.
 """
@@ -14,7 +14,7 @@ import pytest
 from tests.infra.cfn import ACCOUNT, PSEUDO, REGION, ROOT
 from tests.infra.test_checkov import checks, declared_skips, run_checkov
 
-from tools.cfn_eval import Evaluator, load_template
+from tools.aws.cfn_eval import Evaluator, load_template
 
 PIPELINE = ROOT / "pipeline" / "github-oidc.yaml"
 REPO = "octo-org/digit-lambda"

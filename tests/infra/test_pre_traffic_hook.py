@@ -182,7 +182,7 @@ def test_missing_cases_still_report_failed_rather_than_stall_codedeploy(
 
 @pytest.mark.lambda_runtime
 def test_under_the_emulator_the_real_function_passes_the_hook(aws_env: None) -> None:
-    from tools.lambda_runtime import LambdaRuntime
+    from tools.local.lambda_runtime import LambdaRuntime
 
     codedeploy = boto3.client("codedeploy", region_name="us-east-1")
     with LambdaRuntime() as runtime, Stubber(codedeploy) as codedeploy_stub:

@@ -5,7 +5,7 @@
 
 deploy: `sam build`, then `sam deploy` (--guided the first time, when the stack does not exist
 yet and a person is at the terminal; from samconfig.toml after), then the page upload
-(tools/deploy_page.py), and prints the site's URL. --ci (or no terminal) never asks anything:
+(tools/aws/deploy_page.py), and prints the site's URL. --ci (or no terminal) never asks anything:
 no guided run, no changeset confirmation, an unchanged stack is not an error. Under GitHub
 Actions the URL also goes to $GITHUB_OUTPUT as `site-url`.
 
@@ -28,7 +28,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tools import deploy_page
+from tools.aws import deploy_page
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
