@@ -25,8 +25,8 @@ VARIANTS: dict[str, Config] = {
     "features 64 filters, 3x3 pooling + pen renders": replace(BASE, feature_grid=3),
     "features 64 filters, 4x4 pooling + pen renders (shipped)": BASE,
     "features 64 filters, 4x4 pooling, MNIST only": replace(BASE, pen_copies=0),
-    "features 64 filters, 4x4 pooling + pen renders without style strokes": replace(
-        BASE, pen_styles=False
+    "features 64 filters, 4x4 pooling + pen renders with style strokes": replace(
+        BASE, pen_styles=True
     ),
 }
 

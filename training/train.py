@@ -61,7 +61,7 @@ class Config:
     copies: int = 5  # augmented renderings of each MNIST training digit
     pen_copies: int = 16  # canvas drawings of each training writer's pen digit
     pen_validation_copies: int = 4  # ... of each held-out writer's digit
-    pen_styles: bool = True  # add style strokes (slashed 0, barred 7, ...) to some
+    pen_styles: bool = False  # add style strokes (slashed 0, barred 7, ...) to some renders
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
@@ -143,7 +143,7 @@ def training_set(config: Config, data: Data, feedback: FeedbackSet) -> tuple[Pix
     parts_x, parts_y = [x_mnist], [y_mnist]
     if config.pen_copies:
         x_pen, y_pen = dataset.render_pen(
-            data.pen_train, config.pen_copies, (config.seed, 1), "pen"
+            data.pen_train, config.pen_copies, (config.seed, 1), "pen", config.pen_styles
         )
         parts_x.append(x_pen)
         parts_y.append(y_pen)
