@@ -15,10 +15,14 @@
 
 Timing on a shared machine is noisy: the load average is printed with the figures, and
 CPU times beside wall times (CPU time does not grow while other processes hold the cores).
+Every figure is also written to bench/results/benchmark_function.json with the commit, the
+date and the machine's load (``--json`` to change), from which bench/performance_report.py
+makes docs/performance.md: no figure is typed in.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import compileall
 import contextlib
@@ -40,6 +44,7 @@ sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 from tools.canvas import canvas_png  # noqa: E402
 
 EVENT = ROOT / "events" / "http-v2-predict-json.json"
+RESULTS = ROOT / "bench" / "results" / "benchmark_function.json"
 COLD_RUNS = 5
 WARM_REQUESTS = 500
 HTTP_REQUESTS = 1000
@@ -192,13 +197,35 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where the figures go")
+    args = parser.parse_args(argv)
+    from tools.provenance import short_commit, utc_stamp
+
     # As the image's `RUN python -m compileall` does: cold starts read bytecode.
     compileall.compile_dir(ROOT / "function" / "digits", quiet=1)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print(f"python {sys.version.split()[0]}; model {_model_version()}")
+    load_before = list(os.getloadavg())
+    results: dict[str, Any] = {
+        "machine": {
+            "date": utc_stamp(),
+            "commit": short_commit(),
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "python": sys.version.split()[0],
+        },
+        "model_version": _model_version(),
+    }
+    print(f"machine: {os.cpu_count()} cores, load average {load_before[0]:.2f}")
+    print(f"python {sys.version.split()[0]}; model {results['model_version']}")
 
     cold, cold_cpu = cold_start()
+    results["cold_start"] = {
+        "runs": COLD_RUNS,
+        "median_s": round(statistics.median(cold), 3),
+        "runs_s": [round(t, 3) for t in cold],
+        "cpu_median_s": round(statistics.median(cold_cpu), 3),
+    }
     runs = ", ".join(f"{t:.3f}" for t in cold)
     print(f"\ncold start (process spawn -> first prediction), {COLD_RUNS} runs:")
     print(f"  median {statistics.median(cold):.3f} s   (runs: {runs})")
@@ -206,25 +233,48 @@ def main() -> None:
 
     bodies = canvas_bodies(WARM_REQUESTS)
     latencies, cpu, stages = warm(bodies)
+    medians = {stage: statistics.median(values) for stage, values in stages.items()}
+    overhead = percentile(latencies, 0.5) - sum(medians.values())
+    results["warm"] = {
+        "requests": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.5), 3),
+        "p99_ms": round(percentile(latencies, 0.99), 3),
+        "cpu_p50_ms": round(percentile(cpu, 0.5), 3),
+        "cpu_p99_ms": round(percentile(cpu, 0.99), 3),
+        "stages_median_ms": {stage: round(value, 3) for stage, value in medians.items()},
+        "overhead_ms": round(overhead, 3),
+    }
     print(f"\nwarm handler(event, context), {len(latencies)} canvas PNGs (v2 events, JSON bodies):")
     print(f"  p50 {percentile(latencies, 0.5):.2f} ms   p99 {percentile(latencies, 0.99):.2f} ms")
     cpu_p50, cpu_p99 = percentile(cpu, 0.5), percentile(cpu, 0.99)
     print(f"  CPU time per request: p50 {cpu_p50:.2f} ms, p99 {cpu_p99:.2f} ms")
-    medians = {stage: statistics.median(values) for stage, values in stages.items()}
     for stage, value in medians.items():
         print(f"  {stage:<11} {value:6.3f} ms (median)")
-    overhead = percentile(latencies, 0.5) - sum(medians.values())
     print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
 
     cumulative, own = import_times()
+    results["imports_ms"] = {
+        "by_package": [[name, round(us / 1000, 1)] for us, name in cumulative],
+        "by_module": [[name, round(us / 1000, 1)] for us, name in own],
+    }
     print("\npython -X importtime -c 'import digits.handler', top 10 (ms):")
     print(f"  {'by package (sum of self times)':<40} | by module (self time)")
     for (cum_us, cum_name), (own_us, own_name) in zip(cumulative, own, strict=True):
         print(f"  {cum_us / 1000:7.1f}  {cum_name:<31} | {own_us / 1000:6.1f}  {own_name}")
 
     rate, median_ms, count = requests_per_second(bodies)
+    results["http"] = {
+        "requests": count,
+        "per_second": round(rate, 1),
+        "median_ms": round(median_ms, 3),
+    }
     print(f"\nsequential HTTP to tools.serve on 127.0.0.1 (keep-alive), {count} requests:")
     print(f"  {rate:.0f} req/s   median {median_ms:.2f} ms per request")
+
+    results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {args.json}")
 
 
 def _model_version() -> Any:
