@@ -129,6 +129,18 @@ docs: venv
 screenshots: venv browser-deps
 	$(PY) -m tools.screenshots
 
+.PHONY: mutation performance-report
+# Mutation testing of decode.py, preprocess.py and model.py against their unit tests
+# (mutmut, in a staged copy under build/mutation; ~15 min on 2 cores): the score and the
+# surviving mutants go to bench/results/mutation.json, then into docs/RELIABILITY.md.
+mutation: venv
+	PYTHONPATH=function:. $(PY) bench/mutation.py
+	$(PY) bench/reliability_report.py --results-only
+
+# docs/performance.md from bench/results/*.json and the model's JSON (measures nothing).
+performance-report: venv
+	$(PY) bench/performance_report.py
+
 # Regenerate events/ (sam local generate-event + canvas PNGs drawn by Chromium).
 events: venv sam browser-deps
 	$(PY) -m tools.make_events

@@ -9,17 +9,15 @@
    (HTTP API v2 events, JSON data-URL bodies as the page sends), p50/p99, and the
    median of each stage (decode, preprocess, model, serialisation) from the function's
    own per-request log line; "overhead" is the rest (Mangum, routing, middleware).
-   Then the same PNGs straight through ``digits.reader.read_drawing``, the pipeline
-   /predict runs (decode, preprocess, model, number), without HTTP or JSON.
 3. ``python -X importtime`` of the handler: the top 10 imports, cumulative and self.
 4. Sequential requests per second over loopback HTTP to ``python -m tools.local.serve``
    (what ``make run`` starts), one keep-alive connection; bounded in count and time.
 
-The figures also go to bench/results/function.json (``--json`` to change), stamped with
-the commit, the date and the load, for the README's figures (tools/docs_figures.py).
-
 Timing on a shared machine is noisy: the load average is printed with the figures, and
 CPU times beside wall times (CPU time does not grow while other processes hold the cores).
+Every figure is also written to bench/results/benchmark_function.json with the commit, the
+date and the machine's load (``--json`` to change), from which bench/performance_report.py
+makes docs/performance.md: no figure is typed in.
 """
 
 from __future__ import annotations
@@ -43,13 +41,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
-from bench.provenance import short_commit, utc_stamp  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from tools.canvas import canvas_png  # noqa: E402
 
 EVENT = ROOT / "events" / "http-v2-predict-json.json"
-RESULTS = ROOT / "bench" / "results" / "function.json"
+RESULTS = ROOT / "bench" / "results" / "benchmark_function.json"
 COLD_RUNS = 5
 WARM_REQUESTS = 500
 HTTP_REQUESTS = 1000
@@ -85,7 +82,7 @@ def canvas_bodies(count: int) -> list[bytes]:
 def cold_start() -> tuple[list[float], list[float]]:
     """Seconds from spawning a process to its first successful prediction (wall, CPU)."""
     times, cpu = [], []
-    for _ in tqdm(range(COLD_RUNS), desc="cold starts", unit="run", leave=False):
+    for _ in range(COLD_RUNS):
         started = time.time()
         child = subprocess.run(  # noqa: S603 - our own interpreter and script
             [sys.executable, "-c", _COLD_CHILD, str(EVENT)],
@@ -109,7 +106,7 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
             handler(event, Context())
         log.seek(0)
         log.truncate()
-        for event in tqdm(events, desc="warm handler", unit="req", leave=False):
+        for event in events:
             started, started_cpu = time.perf_counter(), time.thread_time()
             answer = handler(event, Context())
             cpu.append((time.thread_time() - started_cpu) * 1000)
@@ -189,15 +186,12 @@ def requests_per_second(bodies: list[bytes]) -> tuple[float, float, int]:
             _post(connection, body, headers)
         latencies: list[float] = []
         started = time.perf_counter()
-        progress = tqdm(total=HTTP_REQUESTS, desc="HTTP", unit="req", leave=False)
         while len(latencies) < HTTP_REQUESTS and time.perf_counter() - started < HTTP_TIME_LIMIT:
             body = bodies[len(latencies) % len(bodies)]
             sent = time.perf_counter()
             _post(connection, body, headers)
             latencies.append((time.perf_counter() - sent) * 1000)
-            progress.update()
         elapsed = time.perf_counter() - started
-        progress.close()
         connection.close()
         return len(latencies) / elapsed, statistics.median(latencies), len(latencies)
     finally:
@@ -232,16 +226,34 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where the figures go")
     args = parser.parse_args(argv)
+    from bench.provenance import short_commit, utc_stamp
+
     # As the image's `RUN python -m compileall` does: cold starts read bytecode.
     compileall.compile_dir(ROOT / "function" / "digits", quiet=1)
-    load_before = os.getloadavg()
+    load_before = list(os.getloadavg())
+    results: dict[str, Any] = {
+        "machine": {
+            "date": utc_stamp(),
+            "commit": short_commit(),
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "python": sys.version.split()[0],
+        },
+        "model_version": _model_version(),
+    }
     print(f"machine: {os.cpu_count()} cores, load average {load_before[0]:.2f}")
-    print(f"python {sys.version.split()[0]}; model {_model_version()}")
+    print(f"python {sys.version.split()[0]}; model {results['model_version']}")
 
     cold, cold_cpu = cold_start()
+    results["cold_start"] = {
+        "runs": COLD_RUNS,
+        "median_s": round(statistics.median(cold), 3),
+        "runs_s": [round(t, 3) for t in cold],
+        "cpu_median_s": round(statistics.median(cold_cpu), 3),
+    }
     runs = ", ".join(f"{t:.3f}" for t in cold)
     print(f"\ncold start (process spawn -> first prediction), {COLD_RUNS} runs:")
     print(f"  median {statistics.median(cold):.3f} s   (runs: {runs})")
@@ -249,72 +261,62 @@ def main(argv: list[str] | None = None) -> None:
 
     bodies = canvas_bodies(WARM_REQUESTS)
     latencies, cpu, stages = warm(bodies)
+    medians = {stage: statistics.median(values) for stage, values in stages.items()}
+    overhead = percentile(latencies, 0.5) - sum(medians.values())
+    results["warm"] = {
+        "requests": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.5), 3),
+        "p99_ms": round(percentile(latencies, 0.99), 3),
+        "cpu_p50_ms": round(percentile(cpu, 0.5), 3),
+        "cpu_p99_ms": round(percentile(cpu, 0.99), 3),
+        "stages_median_ms": {stage: round(value, 3) for stage, value in medians.items()},
+        "overhead_ms": round(overhead, 3),
+    }
     print(f"\nwarm handler(event, context), {len(latencies)} canvas PNGs (v2 events, JSON bodies):")
     print(f"  p50 {percentile(latencies, 0.5):.2f} ms   p99 {percentile(latencies, 0.99):.2f} ms")
     cpu_p50, cpu_p99 = percentile(cpu, 0.5), percentile(cpu, 0.99)
     print(f"  CPU time per request: p50 {cpu_p50:.2f} ms, p99 {cpu_p99:.2f} ms")
-    medians = {stage: statistics.median(values) for stage, values in stages.items()}
     for stage, value in medians.items():
         print(f"  {stage:<11} {value:6.3f} ms (median)")
-    overhead = percentile(latencies, 0.5) - sum(medians.values())
     print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
 
     pngs = [canvas_png(index % 10, variant=index // 10 + 1) for index in range(WARM_REQUESTS)]
     read_totals, read_cpu, read_stages = reader(pngs)
+    results["reader"] = {
+        "drawings": len(read_totals),
+        "p50_ms": round(percentile(read_totals, 0.5), 3),
+        "p99_ms": round(percentile(read_totals, 0.99), 3),
+        "cpu_p50_ms": round(percentile(read_cpu, 0.5), 3),
+        "stages_median_ms": {
+            stage: round(statistics.median(values), 3) for stage, values in read_stages.items()
+        },
+    }
     print(f"\ndigits.reader.read_drawing, the same {len(read_totals)} PNGs (no HTTP, no JSON):")
-    read_p50, read_p99 = percentile(read_totals, 0.5), percentile(read_totals, 0.99)
-    print(f"  p50 {read_p50:.2f} ms   p99 {read_p99:.2f} ms")
-    print(f"  CPU time per drawing: p50 {percentile(read_cpu, 0.5):.2f} ms")
+    print(f"  p50 {results['reader']['p50_ms']:.2f} ms   p99 {results['reader']['p99_ms']:.2f} ms")
 
     cumulative, own = import_times()
+    results["imports_ms"] = {
+        "by_package": [[name, round(us / 1000, 1)] for us, name in cumulative],
+        "by_module": [[name, round(us / 1000, 1)] for us, name in own],
+    }
     print("\npython -X importtime -c 'import digits.handler', top 10 (ms):")
     print(f"  {'by package (sum of self times)':<40} | by module (self time)")
     for (cum_us, cum_name), (own_us, own_name) in zip(cumulative, own, strict=True):
         print(f"  {cum_us / 1000:7.1f}  {cum_name:<31} | {own_us / 1000:6.1f}  {own_name}")
 
     rate, median_ms, count = requests_per_second(bodies)
+    results["http"] = {
+        "requests": count,
+        "per_second": round(rate, 1),
+        "median_ms": round(median_ms, 3),
+    }
     print(f"\nsequential HTTP to tools.local.serve on 127.0.0.1 (keep-alive), {count} requests:")
     print(f"  {rate:.0f} req/s   median {median_ms:.2f} ms per request")
 
-    report = {
-        "machine": {
-            "date": utc_stamp(),
-            "commit": short_commit(),
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "load_average_before": [round(x, 2) for x in load_before],
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        },
-        "model_version": _model_version(),
-        "cold_start_s": {
-            "median": round(statistics.median(cold), 3),
-            "runs": [round(t, 3) for t in cold],
-            "cpu_median": round(statistics.median(cold_cpu), 3),
-        },
-        "warm_handler_ms": {
-            "requests": len(latencies),
-            "p50": round(percentile(latencies, 0.5), 3),
-            "p99": round(percentile(latencies, 0.99), 3),
-            "cpu_p50": round(cpu_p50, 3),
-            "stages_median": {stage: round(value, 3) for stage, value in medians.items()},
-        },
-        "reader_ms": {
-            "p50": round(read_p50, 3),
-            "p99": round(read_p99, 3),
-            "cpu_p50": round(percentile(read_cpu, 0.5), 3),
-            "stages_median": {
-                stage: round(statistics.median(values), 3) for stage, values in read_stages.items()
-            },
-        },
-        "http_sequential": {
-            "requests": count,
-            "per_second": round(rate, 1),
-            "median_ms": round(median_ms, 3),
-        },
-    }
+    results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"\nwritten: {args.json}")
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {args.json}")
 
 
 def _model_version() -> Any:

@@ -18,6 +18,8 @@ is one full vCPU; Lambda's documented ratio), at most the cores this machine has
 
 Without a writable cgroup (no root, cgroup v2 only) it measures uncapped and says so. This
 machine's cores are not Lambda's: compare sizes with each other, not with AWS figures.
+The rows go to bench/results/lambda_memory.json with the commit, date and machine load
+(``--json`` to change), from which bench/performance_report.py makes docs/performance.md.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
+RESULTS = ROOT / "bench" / "results" / "lambda_memory.json"
 
 
 from tests.support.process_memory import children, peak_kib  # noqa: E402
@@ -151,9 +154,17 @@ def main() -> int:
     parser.add_argument("--sizes", default="512,768,1024,1536,1769,2048")
     parser.add_argument("--warm", type=int, default=40)
     parser.add_argument("--cold", type=int, default=3, help="cold starts per size (median)")
-    parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where the rows go")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    from tools.provenance import short_commit, utc_stamp
+
+    machine: dict[str, Any] = {
+        "date": utc_stamp(),
+        "commit": short_commit(),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
     print(f"load average: {os.getloadavg()}; cores: {os.cpu_count()}; prices as of {PRICE_DATE}")
     header = (
         f"{'MB':>5} {'cpu':>5} {'cold ms':>8} {'p50 ms':>7} {'p90 ms':>7} {'4096px ms':>9} "
@@ -173,8 +184,11 @@ def main() -> int:
             f"{row['cost_per_million_x86_64']:>8.2f} {row['cost_per_million_arm64']:>8.2f}",
             flush=True,
         )
-    if args.json:
-        print(json.dumps(rows, indent=2))
+    machine["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result = {"machine": machine, "prices_as_of": PRICE_DATE, "rows": rows}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"rows written to {args.json}")
     print("$/M: Lambda only (requests + the median's billed duration); README adds the rest.")
     return 0
 

@@ -3,7 +3,7 @@
 Each figures block sits in a Markdown file between ``<!-- figures:NAME -->`` and
 ``<!-- /figures:NAME -->``; this rewrites every block from what the repository
 measured: the model's JSON (``make train`` / ``make evaluate``), the benchmark's
-bench/results/function.json (``make benchmark``), the load run's
+bench/results/benchmark_function.json (``make benchmark``), the load run's
 bench/results/load_soak.json (``make load-soak``) and template.yaml's defaults.
 tests/docs/test_docs.py fails when a block differs from what this makes now, so a
 figure is never typed by hand, nor left behind when a report changes.
@@ -27,7 +27,7 @@ from tools.aws.cfn_eval import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_JSON = ROOT / "models" / "digit_model_28.json"
-FUNCTION_RESULTS = ROOT / "bench" / "results" / "function.json"
+FUNCTION_RESULTS = ROOT / "bench" / "results" / "benchmark_function.json"
 LOAD_RESULTS = ROOT / "bench" / "results" / "load_soak.json"
 TEMPLATE = ROOT / "template.yaml"
 
@@ -142,16 +142,16 @@ def summary(reports: Reports) -> str:
         )
     if reports.function is not None:
         bench = reports.function
-        warm = bench["warm_handler_ms"]
-        cold = bench["cold_start_s"]
+        warm = bench["warm"]
+        cold = bench["cold_start"]
         when = _measured(bench)
         rows.append(
-            f"| latency in the function, warm, p50 | {warm['p50']:.2f} ms "
-            f"(CPU {warm['cpu_p50']:.2f} ms) | `make benchmark` ({when}) |"
+            f"| latency in the function, warm, p50 | {warm['p50_ms']:.2f} ms "
+            f"(CPU {warm['cpu_p50_ms']:.2f} ms) | `make benchmark` ({when}) |"
         )
         rows.append(
-            f"| cold start, process to first answer, median | {cold['median']:.2f} s "
-            f"(CPU {cold['cpu_median']:.2f} s) | `make benchmark` ({when}) |"
+            f"| cold start, process to first answer, median | {cold['median_s']:.2f} s "
+            f"(CPU {cold['cpu_median_s']:.2f} s) | `make benchmark` ({when}) |"
         )
     else:
         for figure in ("latency in the function, warm, p50", "cold start, median"):

@@ -1,7 +1,7 @@
 """tools/aws/deploy_page.py against moto: a CloudFormation stack, its S3 bucket and a distribution.
 
-moto's CloudFormation cannot create this template whole (test_moto_cannot_host_the_whole_template
-says which types it lacks), so the stack here holds the template's own SiteBucket definition and
+moto's CloudFormation cannot create this template whole (it lacks the HTTP API, CloudFront and
+alarm types, among others), so the stack here holds the template's own SiteBucket definition and
 outputs under the template's names; the distribution comes from moto's CloudFront API.
 """
 
@@ -16,8 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from moto.cloudformation.parsing import NULL_MODELS, get_model_map
-from tests.infra.cfn import ROOT, load_template, translated_template
+from tests.infra.cfn import ROOT, load_template
 
 from tools.aws import deploy_page
 
@@ -265,26 +264,6 @@ def test_samconfig_gives_the_stack_name_and_region() -> None:
     defaults = deploy_page.samconfig_defaults()
     assert defaults["stack_name"] == "digit-lambda"
     assert defaults["region"]
-
-
-def test_moto_cannot_host_the_whole_template() -> None:
-    # Found out, not assumed: moto's CloudFormation creates none of these types. When a moto
-    # upgrade supports them all, deploy the translated template into moto instead.
-    types = {r["Type"] for r in translated_template()["Resources"].values()}
-    unsupported = types - set(get_model_map()) - set(NULL_MODELS)
-    assert unsupported == {
-        "AWS::ApiGatewayV2::Api",
-        "AWS::ApiGatewayV2::Stage",
-        "AWS::CloudFront::Distribution",
-        "AWS::CloudFront::OriginAccessControl",
-        "AWS::CloudFront::ResponseHeadersPolicy",
-        "AWS::CloudWatch::Alarm",
-        "AWS::CodeDeploy::Application",
-        "AWS::CodeDeploy::DeploymentGroup",
-        "AWS::Lambda::Alias",
-        "AWS::S3::BucketPolicy",
-        "AWS::SNS::TopicPolicy",
-    }
 
 
 def test_empty_deletes_every_object_so_sam_delete_can_remove_the_bucket(

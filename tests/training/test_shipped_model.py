@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import numpy as np
+from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
 from digits.model import MlpEnsemble, load_model, sha256_of
+from training.evaluate import SET_TITLES
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "digit_model_28.joblib"
@@ -41,9 +43,19 @@ def test_model_is_small_and_loads_as_a_numpy_bundle() -> None:
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_metadata_states_every_evaluation_figure() -> None:
+def test_metadata_states_every_evaluation_figure_consistently() -> None:
+    """Every set evaluate.py builds has its accuracy and per-digit figures, and they agree.
+
+    Whether the model still earns them is tests/training/test_model_quality.py's job; here,
+    the overall accuracy re-derived from the per-digit ones (weighted by MNIST test's
+    published class counts, 10k digits) must be the recorded one, up to their rounding.
+    """
     metrics = METADATA["metrics"]
-    for name in ("mnist_test", "canvas_fill", "canvas_small"):
-        assert 0.0 < metrics[f"{name}_accuracy"] <= 1.0
-        assert len(metrics[f"{name}_per_digit"]) == 10
+    assert metrics["evaluated_digits"] == sum(TEST_LABEL_COUNTS)
+    for name in SET_TITLES:
+        per_digit = metrics[f"{name}_per_digit"]
+        assert len(per_digit) == 10, name
+        rederived = sum(a * n for a, n in zip(per_digit, TEST_LABEL_COUNTS, strict=True))
+        # per-digit figures are rounded to 4 places: at most 0.5e-4 each.
+        assert abs(rederived / sum(TEST_LABEL_COUNTS) - metrics[f"{name}_accuracy"]) <= 0.5e-4, name
     assert METADATA["input"]["preprocessing"] == "digits.preprocess.preprocess"

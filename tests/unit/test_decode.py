@@ -125,3 +125,65 @@ def test_pillows_bomb_guard_is_set_to_the_limit() -> None:
     assert Image.MAX_IMAGE_PIXELS == 5000
     open_image(PNG, LIMITS)
     assert LIMITS.max_pixels == Image.MAX_IMAGE_PIXELS
+
+
+# -- behaviour the mutation run (make mutation) found unpinned --------------------------------
+
+# The human message of each refusal is the API's answer ("message" beside the stable
+# "invalid_image" code): its exact wording is part of what a client sees.
+MESSAGES = {
+    "not a data URL": "image must be a data URL such as data:image/png;base64,...",
+    "not base64": "the data URL must be base64-encoded (;base64,)",
+    "unsupported": "unsupported image format: send PNG, JPEG or WebP",
+    "malformed": "the image's base64 is malformed",
+    "empty": "the image is empty",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hello, world", "not a data URL"),
+        ("data:image/png;base64", "not a data URL"),
+        ("data:image/png,rawbytes", "not base64"),
+        ("data:image/gif;base64,R0lGODlh", "unsupported"),
+        ("data:image/png;base64,QUJD,REVG", "malformed"),
+        ("data:image/png;base64,", "empty"),
+        ("data:image/png;base64,====", "empty"),
+    ],
+)
+def test_each_refused_data_url_gets_its_message(text: str, message: str) -> None:
+    with pytest.raises(InvalidImage) as refused:
+        bytes_from_data_url(text)
+    assert str(refused.value) == MESSAGES[message]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the image is empty"),
+        (b"hello, world", "not a PNG, JPEG or WebP image"),
+        # A WebP header too short for its decoder: Pillow fails inside the plugin.
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(8), "the image header is unreadable"),
+    ],
+)
+def test_each_refused_image_gets_its_message(data: bytes, message: str) -> None:
+    with pytest.raises(InvalidImage) as refused:
+        open_image(data, LIMITS)
+    assert str(refused.value) == message
+
+
+def test_a_truncated_image_gets_its_message() -> None:
+    data = png_bytes(Image.effect_noise((64, 64), 50).convert("L"))
+    with pytest.raises(InvalidImage) as refused:
+        open_image(data[: len(data) // 2], LIMITS)
+    assert str(refused.value) == "the image data is corrupt or truncated"
+
+
+def test_padding_may_be_missing_or_in_excess() -> None:
+    assert decode_base64("QUI") == decode_base64("QUI=") == decode_base64("QUI===") == b"AB"
+
+
+def test_the_limits_are_inclusive() -> None:
+    limits = ImageLimits(max_side=40, max_pixels=40 * 30)
+    assert open_image(png_bytes(Image.new("L", (40, 30))), limits).size == (40, 30)

@@ -285,3 +285,133 @@ def test_export_folds_the_standardisation_into_the_first_layer(with_features: bo
     # Not folding would answer differently: the standardisation matters here.
     unfolded = ensemble_from_sklearn([estimator], features)
     assert np.abs(unfolded.predict_proba(probe) - expected).max() > 0.05
+
+
+# -- behaviour the mutation run (make mutation) found unpinned --------------------------------
+
+
+def one_layer(first: list[float], second: list[float]) -> Network:
+    """A 784 -> 10 network whose logits are `first` for pixel 0 lit and `second` for pixel 1."""
+    weights = np.zeros((784, 10), np.float32)
+    weights[0], weights[1] = first, second
+    return Network(weights=(weights,), biases=(np.zeros(10, np.float32),))
+
+
+def test_probabilities_stay_exact_for_huge_logits_of_any_scale_per_image() -> None:
+    # One image's logits near +800, another's near -800: a softmax not shifted by each
+    # image's own maximum overflows or underflows to nan.
+    network = one_layer([800.0, 790.0, *[0.0] * 8], [-800.0, -795.0, *[-900.0] * 8])
+    pixels = np.zeros((2, 784), np.float32)
+    pixels[0, 0] = pixels[1, 1] = 1.0
+    got = MlpEnsemble((network,)).predict_proba(pixels)
+    for row, logits in zip(got, (network.weights[0][0], network.weights[0][1]), strict=True):
+        exact = np.exp(logits.astype(np.float64) - logits.max())
+        np.testing.assert_allclose(row, exact / exact.sum(), atol=1e-6)
+
+
+def test_answers_are_float32_whatever_the_inputs_and_saved_arrays(tmp_path: Path) -> None:
+    network = random_network()
+    bundle = {
+        "format": BUNDLE_FORMAT,
+        "networks": [
+            {
+                "weights": [w.astype(np.float64) for w in network.weights],
+                "biases": [b.astype(np.float64) for b in network.biases],
+            }
+        ],
+    }
+    joblib.dump(bundle, tmp_path / "float64.joblib")
+    model = load_model(tmp_path / "float64.joblib")
+    assert isinstance(model, MlpEnsemble)
+    assert {a.dtype for net in model.networks for a in (*net.weights, *net.biases)} == {
+        np.dtype(np.float32)
+    }
+    pixels = RNG.random((3, 784))  # float64
+    assert model.predict_proba(pixels).dtype == np.float32
+    np.testing.assert_allclose(
+        model.predict_proba(pixels),
+        MlpEnsemble((network,)).predict_proba(pixels.astype(np.float32)),
+        atol=1e-6,
+    )
+
+
+def test_a_deeper_network_loads_when_its_last_layer_gives_ten_classes(tmp_path: Path) -> None:
+    deep = Network(
+        weights=tuple(
+            RNG.normal(0, 0.1, shape).astype(np.float32)
+            for shape in ((784, 32), (32, 16), (16, 10))
+        ),
+        biases=tuple(np.zeros(n, np.float32) for n in (32, 16, 10)),
+    )
+    joblib.dump(MlpEnsemble((deep,)).to_bundle(), tmp_path / "deep.joblib")
+    assert load_model(tmp_path / "deep.joblib").predict_proba(np.zeros(784)).shape == (1, 10)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ({"format": BUNDLE_FORMAT, "networks": []}, "no networks"),
+        (
+            {
+                "format": BUNDLE_FORMAT,
+                "networks": [{"weights": [np.zeros((784, 5))], "biases": [np.zeros(5)]}],
+            },
+            "784 features to 10 classes",
+        ),
+        ([1, 2, 3], "holds no usable model"),
+    ],
+    ids=["no-networks", "five-classes", "list"],
+)
+def test_an_unusable_model_says_why(tmp_path: Path, content: object, reason: str) -> None:
+    path = tmp_path / "wrong.joblib"
+    joblib.dump(content, path)
+    with pytest.raises(ModelUnavailable, match=reason):
+        load_model(path)
+
+
+def test_an_unreadable_model_names_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.joblib"
+    path.write_bytes(b"\x80\x04this is not a pickle")
+    with pytest.raises(ModelUnavailable, match=r"unreadable: .*corrupt\.joblib: \w+Error"):
+        load_model(path)
+
+
+class Recorder:
+    """An estimator stand-in that remembers what it was given."""
+
+    def __init__(self, classes: list[int] | None) -> None:
+        if classes is not None:
+            self.classes_ = np.asarray(classes)
+        self.seen: list[np.ndarray] = []
+
+    def predict_proba(self, pixels: np.ndarray) -> np.ndarray:
+        self.seen.append(pixels)
+        count = len(getattr(self, "classes_", range(10)))
+        return np.full((len(pixels), count), 1.0 / count)
+
+
+def test_an_estimator_gets_the_pixels_as_they_are_unless_a_scale_is_given(tmp_path: Path) -> None:
+    pixels = RNG.random((2, 784), dtype=np.float32)
+    plain, scaled = Recorder(list(range(10))), Recorder(list(range(10)))
+    answer = EstimatorModel(plain).predict_proba(pixels)
+    EstimatorModel(scaled, input_scale=255.0).predict_proba(pixels)
+    np.testing.assert_array_equal(plain.seen[0], pixels)
+    np.testing.assert_allclose(scaled.seen[0], pixels * 255.0)
+    assert answer.dtype == np.float32 and answer.shape == (2, 10)
+    joblib.dump(Recorder(list(range(10))), tmp_path / "own.joblib")
+    loaded = load_model(tmp_path / "own.joblib")
+    assert isinstance(loaded, EstimatorModel)
+    np.testing.assert_allclose(loaded.predict_proba(pixels), np.full((2, 10), 0.1), atol=1e-7)
+
+
+def test_an_estimator_without_classes_is_taken_to_answer_digits_0_to_9() -> None:
+    answer = EstimatorModel(Recorder(None)).predict_proba(np.zeros((1, 784), np.float32))
+    np.testing.assert_allclose(answer, np.full((1, 10), 0.1), atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "classes", [[1, 0, 2], [0, 1, 10], [-1, 0]], ids=["unsorted", "ten", "negative"]
+)
+def test_estimator_classes_must_be_sorted_digits(classes: list[int]) -> None:
+    with pytest.raises(ValueError, match="classes must be digits 0-9"):
+        EstimatorModel(Recorder(classes))

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from digits.errors import EmptyCanvas
-from digits.preprocess import CENTRE, FIT, SIZE, preprocess
+from digits.preprocess import (
+    CENTRE,
+    FIT,
+    INK_THRESHOLD,
+    MIN_CONTRAST,
+    MIN_EXTENT,
+    SIZE,
+    fit_and_centre,
+    ink_bounds,
+    ink_map,
+    preprocess,
+)
 
 SEVEN = [(90, 60), (190, 60), (130, 230)]
 
@@ -178,3 +190,89 @@ def test_a_single_tap_is_a_speck_but_a_short_stroke_is_a_digit() -> None:
         preprocess(dot)
     short_one = preprocess(canvas(lines=[(140, 110), (140, 170)]))
     assert short_one.max() > 0.9
+
+
+# -- behaviour the mutation run (make mutation) found unpinned --------------------------------
+
+
+def line_ink(length: int, vertical: bool = False, side: int = 100) -> np.ndarray:
+    """An ink map (as ink_map returns) holding one 1-pixel line of `length` pixels."""
+    ink = np.zeros((side, side), np.float32)
+    if vertical:
+        ink[40 : 40 + length, 50] = 1.0
+    else:
+        ink[50, 40 : 40 + length] = 1.0
+    return ink
+
+
+@pytest.mark.parametrize("vertical", [False, True], ids=["horizontal", "vertical"])
+def test_the_speck_rule_is_exactly_min_extent_of_the_shorter_side(vertical: bool) -> None:
+    shortest = math.ceil(MIN_EXTENT * 100)  # the first length that is not a speck
+    rows, cols = ink_bounds(line_ink(shortest, vertical))
+    assert (rows.stop - rows.start, cols.stop - cols.start) == (
+        (shortest, 1) if vertical else (1, shortest)
+    )
+    with pytest.raises(EmptyCanvas, match="speck"):
+        ink_bounds(line_ink(shortest - 1, vertical))
+
+
+def test_ink_bounds_are_the_ink_box_exactly_and_ignore_faint_halos() -> None:
+    ink = np.zeros((100, 120), np.float32)
+    ink[20:70, 30:55] = 1.0
+    ink[5, 5] = ink[95, 110] = INK_THRESHOLD  # not above the threshold: not ink
+    assert ink_bounds(ink) == (slice(20, 70), slice(30, 55))
+    with pytest.raises(EmptyCanvas, match="no ink"):
+        ink_bounds(np.full((100, 100), INK_THRESHOLD, np.float32))
+
+
+@pytest.mark.parametrize("shape", [(50, 100), (100, 50), (60, 60)], ids=["wide", "tall", "square"])
+def test_fitting_scales_the_longer_side_to_fit_and_keeps_the_ink(shape: tuple[int, int]) -> None:
+    # Area-averaging keeps the ink: a filled h x w box becomes h*w*(FIT/longer side)^2 of it.
+    field = fit_and_centre(np.ones(shape, np.float32))
+    scale = FIT / max(shape)
+    assert field.sum() == pytest.approx(shape[0] * shape[1] * scale**2, rel=1e-3)
+    assert field.dtype == np.float32 and field.shape == (SIZE, SIZE)
+
+
+def test_a_palette_image_without_transparency_reads_like_its_rgb() -> None:
+    palette = Image.new("P", (280, 280), 0)
+    palette.putpalette([255, 255, 255, 0, 0, 0])
+    ImageDraw.Draw(palette).line(SEVEN, fill=1, width=25, joint="curve")
+    assert "transparency" not in palette.info
+    assert np.abs(preprocess(palette) - REFERENCE).max() < 1e-4
+
+
+@pytest.mark.parametrize("mode", ["I", "F"])
+def test_32_bit_and_float_images_in_the_8_bit_range_read_like_grey(mode: str) -> None:
+    wide = canvas(mode="L", background=255, ink=0).convert(mode)
+    assert wide.getextrema() == (0, 255)  # exactly 255: still the 8-bit range
+    assert np.abs(preprocess(wide) - REFERENCE).max() < 1e-3
+
+
+def test_sixteen_bit_grey_paper_and_ink_keep_their_contrast() -> None:
+    # Mid-tones: clipping 16-bit values at 255 instead of scaling them would make both white.
+    grey = np.asarray(canvas(mode="L", background=200, ink=90), dtype=np.uint16) * 257
+    assert np.abs(preprocess(Image.fromarray(grey)) - REFERENCE).max() < 1e-3
+
+
+def test_ink_is_the_contrast_with_the_paper_scaled_to_the_darkest_stroke() -> None:
+    grey = np.full((60, 60), 200, np.uint8)  # grey paper
+    grey[10:50, 20:24] = 40  # the darkest stroke: ink 1
+    grey[10:50, 40:44] = 120  # half as dark over the paper: ink 1/2
+    grey[5, 5] = 255  # lighter than the paper: no ink, never negative
+    ink = ink_map(Image.fromarray(grey))
+    assert ink[30, 21] == pytest.approx(1.0)
+    assert ink[30, 41] == pytest.approx(0.5)
+    assert ink[5, 5] == 0.0 and ink.min() == 0.0
+
+
+def test_light_ink_on_dark_grey_paper_reads_like_black_on_white() -> None:
+    chalkboard = canvas(mode="L", background=50, ink=220)
+    assert np.abs(preprocess(chalkboard) - REFERENCE).max() < 1e-3
+
+
+def test_the_faintest_drawing_has_exactly_min_contrast() -> None:
+    faintest = int(255 - MIN_CONTRAST)
+    assert preprocess(canvas(mode="L", background=255, ink=faintest)).max() > 0.9
+    with pytest.raises(EmptyCanvas, match="no ink"):
+        preprocess(canvas(mode="L", background=255, ink=faintest + 1))

@@ -24,7 +24,7 @@ def test_in_lambda_the_model_is_under_the_task_root(monkeypatch: pytest.MonkeyPa
 
 
 def test_environment_variables_set_every_field(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
+    environment = {
         "MODEL_PATH": "/opt/model.joblib",
         "MODEL_S3_URI": "s3://bucket/model.joblib",
         "MODEL_SHA256": " ABCDEF ",
@@ -35,7 +35,16 @@ def test_environment_variables_set_every_field(monkeypatch: pytest.MonkeyPatch) 
         "MAX_IMAGE_PIXELS": "100000",
         "CORS_ORIGINS": "http://localhost:5173, http://127.0.0.1:5173,",
         "LOG_LEVEL": "debug",
-    }.items():
+        "MODEL_CACHE_DIR": "/mnt/cache",
+        "FEEDBACK_BUCKET": "feedback-bucket",
+        "FEEDBACK_PREFIX": "drawings/",
+        "FEEDBACK_MAX_BYTES": "1234",
+        "METRICS_NAMESPACE": "Digits/Test",
+        "SERVICE_NAME": "digits-test",
+    }
+    # Every field, so a new one must be added here (and so be shown to come from the env).
+    assert set(environment) == {name.upper() for name in Settings.model_fields}
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     settings = Settings()
     assert settings.model_path == Path("/opt/model.joblib")
@@ -47,6 +56,16 @@ def test_environment_variables_set_every_field(monkeypatch: pytest.MonkeyPatch) 
     assert settings.max_image_pixels == 100000
     assert settings.cors_origins == ("http://localhost:5173", "http://127.0.0.1:5173")
     assert settings.log_level == "DEBUG"
+    assert settings.model_cache_dir == Path("/mnt/cache")
+    assert (settings.feedback_bucket, settings.feedback_prefix) == ("feedback-bucket", "drawings/")
+    assert settings.feedback_max_bytes == 1234
+    assert (settings.metrics_namespace, settings.service_name) == ("Digits/Test", "digits-test")
+    # And none of them is the default any more: each value above really came from the env.
+    defaults = Settings.model_construct()
+    changed = {
+        name for name in Settings.model_fields if getattr(settings, name) != getattr(defaults, name)
+    }
+    assert changed == set(Settings.model_fields)
 
 
 @pytest.mark.parametrize(
@@ -58,6 +77,8 @@ def test_environment_variables_set_every_field(monkeypatch: pytest.MonkeyPatch) 
         ("MAX_IMAGE_SIDE", "4"),
         ("LOG_LEVEL", "chatty"),
         ("MODEL_INPUT_SCALE", "-1"),
+        ("FEEDBACK_MAX_BYTES", "0"),
+        ("MAX_IMAGE_PIXELS", "10"),
     ],
 )
 def test_invalid_values_are_refused_at_start(

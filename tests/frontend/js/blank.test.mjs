@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 
 import {
@@ -7,6 +8,18 @@ import {
   isBlankImage,
   pixelInkBounds,
 } from "../../../frontend_static/blank.js";
+import { BRUSH_SIZE, CANVAS_SIZE } from "../../../frontend_static/geometry.js";
+
+/** The API's speck rule, read from the Python source the page must agree with. */
+function pythonMinExtent() {
+  const source = readFileSync(
+    new URL("../../../function/digits/preprocess.py", import.meta.url),
+    "utf8",
+  );
+  const match = source.match(/^MIN_EXTENT = ([0-9.]+)\s*$/m);
+  assert.ok(match, "MIN_EXTENT = <number> not found in function/digits/preprocess.py");
+  return Number(match[1]);
+}
 
 /** A white RGBA image with black rectangles painted in, like a canvas export. */
 function image(width, height, rects = [], { alpha = 255, background = 255 } = {}) {
@@ -28,8 +41,8 @@ function image(width, height, rects = [], { alpha = 255, background = 255 } = {}
 }
 
 describe("isBlankDrawing (strokes)", () => {
-  it("uses the API's speck rule (12% of the canvas)", () => {
-    assert.equal(MIN_EXTENT, 0.12);
+  it("uses the API's speck rule (preprocess.py's MIN_EXTENT)", () => {
+    assert.equal(MIN_EXTENT, pythonMinExtent());
   });
 
   it("calls an empty canvas blank", () => {
@@ -40,10 +53,12 @@ describe("isBlankDrawing (strokes)", () => {
     assert.equal(isBlankDrawing([[{ x: 140, y: 140 }]]), true);
   });
 
-  it("calls a short flick blank and a real stroke not blank", () => {
-    // 25 brush + 8 = 33 < 33.6; 25 + 9 = 34 >= 33.6.
-    assert.equal(isBlankDrawing([[{ x: 100, y: 100 }, { x: 108, y: 100 }]]), true);
-    assert.equal(isBlankDrawing([[{ x: 100, y: 100 }, { x: 109, y: 100 }]]), false);
+  it("calls a flick shorter than the speck rule blank, and one just longer not blank", () => {
+    // A stroke spans the brush plus its length; the rule is MIN_EXTENT of the canvas.
+    const limit = pythonMinExtent() * CANVAS_SIZE;
+    const longest = Math.ceil(limit - BRUSH_SIZE) - 1;
+    assert.equal(isBlankDrawing([[{ x: 100, y: 100 }, { x: 100 + longest, y: 100 }]]), true);
+    assert.equal(isBlankDrawing([[{ x: 100, y: 100 }, { x: 100 + longest + 1, y: 100 }]]), false);
   });
 
   it("calls a digit not blank", () => {

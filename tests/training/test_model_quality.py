@@ -1,0 +1,209 @@
+"""The model-quality gate: the shipped model must still earn the figures its JSON states.
+
+The shipped model, through serving's preprocessing, is evaluated again on the sets
+training/evaluate.py builds (its own `build_sets`, so the figures are re-derived by
+the code that recorded them), and each figure in `models/digit_model_28.json`
+("metrics") must be reproduced within a stated tolerance; the recorded figure must
+also be at or above the project's floor. A damaged model cannot land: its figures
+either no longer reproduce (JSON left as it was) or fall under the floor (JSON
+re-recorded honestly). The last tests prove it on a deliberately damaged copy.
+
+Cost: the three full 10k sets take about 20-30 s to build on 2 shared cores (the
+canvas sets are rendered; MNIST test is only preprocessed), once for the module;
+each model's evaluation is then under a second.
+
+To gate a new figure, add one row to GATES: the metric's key in the JSON, how to
+recompute it from the sets (or any callable), the tolerance and why, and the floor.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from digits.model import DigitModel, load_model, sha256_of
+from training.evaluate import build_sets
+from training.mnist import load_mnist
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "models"
+NAME = "digit_model_28"
+
+EvalSets = dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]]
+Recompute = Callable[[DigitModel, EvalSets], float]
+
+# A figure recomputed on the very set that produced it is deterministic: same digits, same
+# renderings (fixed seeds per chunk), same code. What may still move it is float summation
+# order (another BLAS, another CPU) flipping a near-tie, or another scikit-image/Pillow
+# drawing a rendering a pixel differently: a handful of digits of 10 000. 0.1 pt is 10
+# digits; the damage the issue describes (noise sd 0.12 on the first layer) costs ~2.5 pt.
+FULL_SET_TOLERANCE = 0.001
+
+
+def subset_tolerance(accuracy: float, digits: int, z: float = 3.0) -> float:
+    """For a figure recomputed on a random subset of `digits` of the recorded set.
+
+    The subset's accuracy is then a binomial estimate of the recorded one, with standard
+    error sqrt(p(1-p)/n); z = 3 keeps an unchanged model from failing by chance (0.3 %
+    two-sided) while a 2.5-pt regression is still far outside for n of a few thousand.
+    """
+    return z * math.sqrt(accuracy * (1.0 - accuracy) / digits)
+
+
+def accuracy_on(set_name: str) -> Recompute:
+    """The share of a set's digits the model's top answer gets right, as evaluate.py counts."""
+
+    def recompute(model: DigitModel, sets: EvalSets) -> float:
+        pixels, labels = sets[set_name]
+        predicted = model.predict_proba(pixels.astype(np.float32) / 255.0).argmax(axis=1)
+        return float((predicted == labels).mean())
+
+    return recompute
+
+
+@dataclass(frozen=True)
+class Gate:
+    metric: str  # key under "metrics" in the model's JSON
+    recompute: Recompute
+    tolerance: float  # |recomputed - recorded| allowed, as a fraction (0.001 = 0.1 pt)
+    floor: float  # the recorded figure must be at least this
+    why: str  # where the tolerance and the floor come from
+
+
+# The floors: the shipped model's figures (99.07 / 98.51 / 97.49 %) less about half a point,
+# which a retrain with another seed does not lose (its networks' validation accuracies
+# differ by 0.04 pt) but a real regression does. The README's targets (99.4 / 99 / 98.5 %)
+# are where the floors go once a model reaches them.
+GATES = (
+    Gate(
+        "mnist_test_accuracy",
+        accuracy_on("mnist_test"),
+        FULL_SET_TOLERANCE,
+        floor=0.985,
+        why="MNIST test, all 10k digits: deterministic, so 0.1 pt",
+    ),
+    Gate(
+        "canvas_fill_accuracy",
+        accuracy_on("canvas_fill"),
+        FULL_SET_TOLERANCE,
+        floor=0.98,
+        why="the 10k canvas-style renderings, seeds fixed: deterministic, so 0.1 pt",
+    ),
+    Gate(
+        "canvas_small_accuracy",
+        accuracy_on("canvas_small"),
+        FULL_SET_TOLERANCE,
+        floor=0.97,
+        why="the 10k small/off-centre renderings, seeds fixed: deterministic, so 0.1 pt",
+    ),
+)
+
+
+def gate_failures(models_dir: Path, sets: EvalSets, gates: tuple[Gate, ...] = GATES) -> list[str]:
+    """Every way the model in `models_dir` fails the gate; empty when it passes."""
+    metadata = json.loads((models_dir / f"{NAME}.json").read_text(encoding="utf-8"))
+    model_file = models_dir / f"{NAME}.joblib"
+    if metadata["sha256"] != sha256_of(model_file):
+        return ["the JSON's sha256 is not the model file's: the figures are not about this file"]
+    model = load_model(model_file)
+    metrics = metadata.get("metrics", {})
+    failures = []
+    for gate in gates:
+        if gate.metric not in metrics:
+            failures.append(f"{gate.metric}: not recorded in the model's JSON")
+            continue
+        recorded = float(metrics[gate.metric])
+        if recorded < gate.floor:
+            failures.append(
+                f"{gate.metric}: recorded {recorded:.4%} is under the floor {gate.floor:.2%}"
+            )
+        recomputed = gate.recompute(model, sets)
+        if abs(recomputed - recorded) > gate.tolerance:
+            failures.append(
+                f"{gate.metric}: recomputed {recomputed:.4%}, recorded {recorded:.4%} "
+                f"(tolerance {gate.tolerance:.2%}: {gate.why})"
+            )
+    return failures
+
+
+@pytest.fixture(scope="module")
+def sets() -> EvalSets:
+    return build_sets(load_mnist())
+
+
+@pytest.mark.slow
+def test_the_shipped_model_earns_the_figures_it_states(sets: EvalSets) -> None:
+    assert gate_failures(MODELS, sets) == []
+
+
+def test_every_gate_has_a_floor_its_tolerance_cannot_hide() -> None:
+    for gate in GATES:
+        assert 0.9 <= gate.floor < 1.0, gate.metric
+        # A tolerance of a point or more would let the issue's damaged model through.
+        assert 0.0 < gate.tolerance < 0.01, gate.metric
+    assert len({gate.metric for gate in GATES}) == len(GATES)
+
+
+def test_a_subset_tolerance_follows_the_binomial_standard_error() -> None:
+    # 99 % on 2000 digits: standard error 0.22 pt, so 3 SE = 0.67 pt.
+    assert subset_tolerance(0.99, 2000) == pytest.approx(0.00667, abs=1e-5)
+    assert subset_tolerance(0.99, 8000) == pytest.approx(subset_tolerance(0.99, 2000) / 2)
+
+
+def damaged_copy(
+    folder: Path, noise_sd: float = 0.12, rerecord: dict[str, float] | None = None
+) -> Path:
+    """The issue's experiment: Gaussian noise on every first-layer weight, the JSON's sha256
+    and size updated so the copy loads (and, optionally, its metrics re-recorded)."""
+    bundle = joblib.load(MODELS / f"{NAME}.joblib")
+    rng = np.random.default_rng(16)
+    for network in bundle["networks"]:
+        first = network["weights"][0]
+        network["weights"][0] = (first + rng.normal(0.0, noise_sd, first.shape)).astype(first.dtype)
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(bundle, folder / f"{NAME}.joblib")
+    metadata = json.loads((MODELS / f"{NAME}.json").read_text(encoding="utf-8"))
+    metadata["sha256"] = sha256_of(folder / f"{NAME}.joblib")
+    metadata["size_bytes"] = (folder / f"{NAME}.joblib").stat().st_size
+    metadata["metrics"].update(rerecord or {})
+    (folder / f"{NAME}.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_a_damaged_model_with_the_old_figures_fails_the_gate(
+    sets: EvalSets, tmp_path: Path
+) -> None:
+    failures = gate_failures(damaged_copy(tmp_path), sets)
+    assert {failure.split(":")[0] for failure in failures} == {g.metric for g in GATES}
+    assert all("recomputed" in failure for failure in failures)
+
+
+@pytest.mark.slow
+def test_a_damaged_model_with_honest_figures_fails_on_the_floors(
+    sets: EvalSets, tmp_path: Path
+) -> None:
+    damaged = damaged_copy(tmp_path / "probe")
+    model = load_model(damaged / f"{NAME}.joblib")
+    honest = {gate.metric: round(gate.recompute(model, sets), 5) for gate in GATES}
+    failures = gate_failures(damaged_copy(tmp_path / "honest", rerecord=honest), sets)
+    assert failures, honest
+    assert all("under the floor" in failure for failure in failures)
+
+
+def test_a_model_whose_json_describes_another_file_fails(tmp_path: Path) -> None:
+    damaged = damaged_copy(tmp_path)
+    metadata = json.loads((damaged / f"{NAME}.json").read_text(encoding="utf-8"))
+    metadata["sha256"] = "0" * 64
+    (damaged / f"{NAME}.json").write_text(json.dumps(metadata), encoding="utf-8")
+    assert gate_failures(damaged, {}) == [
+        "the JSON's sha256 is not the model file's: the figures are not about this file"
+    ]
