@@ -55,6 +55,8 @@ SUBPROCESS_TEST = (
     "tests/unit/test_model_bundle.py::"
     "test_loading_the_shipped_bundle_never_imports_scikit_learn_or_scipy"
 )
+# Outcomes that are not a surviving mutant: caught, or not run at all.
+DONE = frozenset({"killed", "timeout", "not checked", "skipped"})
 _RESULT_LINE = re.compile(r"^\s+(\S+__mutmut_\d+): (.+)$")
 
 
@@ -139,20 +141,23 @@ def summarise(outcomes: dict[str, str], diffs: dict[str, str]) -> dict[str, Any]
         counts = by_module.setdefault(module, {})
         counts[outcome] = counts.get(outcome, 0) + 1
     caught = sum(1 for o in outcomes.values() if o in {"killed", "timeout"})
-    tested = sum(1 for o in outcomes.values() if o != "skipped")
+    # "not checked": the run was stopped before it reached them; they count nowhere.
+    tested = sum(1 for o in outcomes.values() if o not in {"skipped", "not checked"})
     return {
         "tool": "mutmut",
         "modules": [f"function/digits/{m}" for m in MODULES],
         "tests": list(TESTS),
         "mutants": len(outcomes),
-        "killed": caught,
+        "caught": caught,
+        "timed_out": sum(1 for o in outcomes.values() if o == "timeout"),
         "tested": tested,
+        "not_checked": sum(1 for o in outcomes.values() if o == "not checked"),
         "score_percent": round(100.0 * caught / max(tested, 1), 1),
         "by_module": by_module,
         "survivors": [
             {"mutant": name, "outcome": outcome, "diff": diffs.get(name, "")}
             for name, outcome in sorted(outcomes.items())
-            if outcome not in {"killed", "timeout"}
+            if outcome not in DONE
         ],
     }
 
@@ -161,27 +166,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--summarise-only",
+        action="store_true",
+        help="re-read the last run in build/mutation (no staging, no mutmut run)",
+    )
     args = parser.parse_args(argv)
     from tools.provenance import short_commit, utc_stamp
 
     load_before = list(os.getloadavg())
     began = time.monotonic()
-    stage()
-    print(
-        f"Staged in {STAGE.relative_to(ROOT)}; running mutmut (its own progress below)", flush=True
-    )
-    subprocess.run(  # noqa: S603 - mutmut from this venv, fixed arguments
-        [
-            str(Path(sys.executable).with_name("mutmut")),
-            "run",
-            "--max-children",
-            str(args.max_children),
-        ],
-        cwd=STAGE,
-        check=True,
-    )
+    if not args.summarise_only:
+        stage()
+        print(f"Staged in {STAGE.relative_to(ROOT)}; running mutmut (progress below)", flush=True)
+        mutmut_run = [str(Path(sys.executable).with_name("mutmut")), "run", "--max-children"]
+        subprocess.run(  # noqa: S603 - mutmut from this venv, fixed arguments
+            [*mutmut_run, str(args.max_children)], cwd=STAGE, check=True
+        )
     outcomes = statuses()
-    diffs = mutant_diffs([name for name, o in outcomes.items() if o not in {"killed", "timeout"}])
+    diffs = mutant_diffs([n for n, o in outcomes.items() if o not in DONE])
     result = summarise(outcomes, diffs)
     result["machine"] = {
         "date": utc_stamp(),
@@ -190,11 +193,12 @@ def main(argv: list[str] | None = None) -> None:
         "load_average_before": load_before,
         "load_average_after": list(os.getloadavg()),
         "seconds": round(time.monotonic() - began, 1),
+        "summarised_only": args.summarise_only,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(
-        f"Mutation score {result['score_percent']} % ({result['killed']}/{result['tested']}); "
+        f"Mutation score {result['score_percent']} % ({result['caught']}/{result['tested']}); "
         f"{len(result['survivors'])} survivors listed in {args.json}"
     )
 

@@ -12,7 +12,9 @@ Runs, on this machine, against real processes on loopback:
   4. the security checks (tests/support/security_checks.py), and the CORS and CSP tests on the
      Docker-free Lambda stack (pytest);
 and copies in the load and soak figures of bench/load_soak.py (bench/results/load_soak.json,
-written by `make load-soak`, which takes a few minutes and is run separately).
+written by `make load-soak`, which takes a few minutes and is run separately) and the
+mutation score of bench/mutation.py (bench/results/mutation.json, `make mutation`).
+`--results-only` rewrites just those two sections from their files, running nothing.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from tools.local.serve_process import ServeProcess  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "RELIABILITY.md"
 LOAD_SOAK = ROOT / "bench" / "results" / "load_soak.json"
+MUTATION = ROOT / "bench" / "results" / "mutation.json"
 PYTEST = Path(sys.executable).parent / "pytest"
 
 
@@ -464,7 +467,99 @@ def render_load(path: Path = LOAD_SOAK) -> list[str]:
     return lines
 
 
-# --- 6. findings ----------------------------------------------------------------------------
+# --- 6. mutation testing ---------------------------------------------------------------------
+
+
+def render_mutation(path: Path = MUTATION) -> list[str]:
+    lines = [
+        "## Mutation testing",
+        "",
+        "`make mutation` (`bench/mutation.py`, mutmut): one small change at a time (an "
+        "operator, a constant, a comparison, a returned value) in `decode.py`, "
+        "`preprocess.py` and `model.py` (the model's forward pass), each run against the unit "
+        "tests of those modules; a change no test notices *survives*. Score = mutants killed "
+        "(or timed out) / mutants tested.",
+        "",
+    ]
+    if not path.is_file():
+        return [*lines, "*Not measured yet: run `make mutation`.*"]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    lines += [
+        f"**Score {data['score_percent']:.1f} %**: {data['caught']} of {data['tested']} "
+        f"mutants caught ({data['timed_out']} of them by a timeout: the tests ran over "
+        f"mutmut's limit, as an endless loop would), {len(data['survivors'])} surviving; tests: "
+        + ", ".join(f"`{test}`" for test in data["tests"])
+        + ".",
+        "",
+        "| module | mutants | killed | timed out | survived | other |",
+        "|---|---|---|---|---|---|",
+    ]
+    for module, counts in sorted(data["by_module"].items()):
+        killed, timed_out = counts.get("killed", 0), counts.get("timeout", 0)
+        survived = counts.get("survived", 0)
+        other = sum(counts.values()) - killed - timed_out - survived
+        lines.append(
+            f"| `{module}` | {sum(counts.values())} | {killed} | {timed_out} | {survived} "
+            f"| {other} |"
+        )
+    if data["survivors"]:
+        lines += [
+            "",
+            "Surviving mutants (the changed lines; most are equivalent: a log or error "
+            "message's wording, a default that every caller overrides, a bound no input "
+            "reaches):",
+            "",
+            "| mutant | outcome | change |",
+            "|---|---|---|",
+        ]
+        for survivor in data["survivors"]:
+            changed = [
+                line[1:].strip()
+                for line in survivor["diff"].splitlines()
+                if line.startswith("+") and not line.startswith("+++")
+            ]
+            change = cell(" / ".join(changed)[:160]) or "(see mutmut show)"
+            lines.append(f"| `{survivor['mutant']}` | {survivor['outcome']} | `{change}` |")
+    machine = data["machine"]
+    run = machine.get("run", machine)
+    load = run.get("load_average_at_start", machine["load_average_before"])[0]
+    if data.get("not_checked"):
+        lines += [
+            "",
+            f"**Partial run**: {data['not_checked']} mutants were not reached before the run "
+            "was stopped; the score counts only those tested.",
+        ]
+    lines += [
+        "",
+        f"Measured {machine['date']} at commit {machine['commit']} in "
+        f"{run['seconds']} s, {machine['cpus']} shared cores, load average {load:.2f} "
+        "at the start.",
+    ]
+    return lines
+
+
+COPIED_IN = (
+    "except the load and soak figures and the mutation score, which `make load-soak` and "
+    "`make mutation` measure and this report copies in."
+)
+
+
+def refresh_results(text: str) -> str:
+    """The document with its two results-file sections (load and soak, mutation) rewritten."""
+    text = re.sub(r"except the load and soak figures.*?copies in\.", COPIED_IN, text, flags=re.S)
+    for section in (render_load(), render_mutation()):
+        heading = section[0]
+        block = "\n".join(section) + "\n\n"
+        start = text.find(f"\n{heading}\n")
+        if start < 0:
+            text = text.rstrip() + "\n\n" + block
+            continue
+        end = text.find("\n## ", start + 1)
+        text = text[: start + 1] + block + (text[end + 1 :] if end >= 0 else "")
+    return text.rstrip() + "\n"
+
+
+# --- 7. findings ----------------------------------------------------------------------------
 
 _BLAS_CHILD = """
 import sys, time
@@ -577,8 +672,7 @@ def render(sections: list[list[str]], meta: dict[str, str]) -> str:
         "",
         f"Generated by `make reliability-report` (`bench/reliability_report.py`) on "
         f"{meta['date']} at commit {meta['commit']}, on {meta['cpus']} shared cores (load "
-        f"average {meta['load']}). Every figure below was observed by that run, except the load "
-        "and soak figures, which `make load-soak` measures and this report copies in.",
+        f"average {meta['load']}). Every figure below was observed by that run, {COPIED_IN}",
         "",
     ]
     body = [line for section in sections for line in [*section, ""]]
@@ -609,7 +703,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fuzz-examples", type=int, default=3000)
     parser.add_argument("--schemathesis-seconds", type=int, default=60)
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument(
+        "--results-only",
+        action="store_true",
+        help="rewrite only the sections made from bench/results/ (load and soak, mutation)",
+    )
     args = parser.parse_args(argv)
+    if args.results_only:
+        args.output.write_text(refresh_results(args.output.read_text(encoding="utf-8")), "utf-8")
+        print(f"rewrote the results sections of {args.output}")
+        return 0
     info = meta()
     corpus = step("hostile inputs", hostile_corpus)
     hypo = step(
@@ -635,6 +738,7 @@ def main(argv: list[str] | None = None) -> int:
         render_faults(fault_results),
         step("security checks", lambda: render_security(browser)),
         render_load(),
+        render_mutation(),
     ]
     args.output.write_text(render(sections, info), encoding="utf-8")
     print(f"wrote {args.output}")
