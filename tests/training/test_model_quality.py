@@ -78,30 +78,37 @@ class Gate:
     why: str  # where the tolerance and the floor come from
 
 
-# The floors: the shipped model's figures (99.07 / 98.51 / 97.49 %) less about half a point,
-# which a retrain with another seed does not lose (its networks' validation accuracies
-# differ by 0.04 pt) but a real regression does. The README's targets (99.4 / 99 / 98.5 %)
-# are where the floors go once a model reaches them.
+# The floors: the shipped model's figures (held-out writers 99.20, MNIST 99.30, canvas
+# 98.91 / 97.93 %) less about half a point, which a retrain does not lose (two trainings
+# with other data sizes differed by under 0.15 pt on each) but a real regression does. The
+# targets (99 / 99.5 / 99.3 / 99 %, docs/model.md) are where the floors go once reached.
 GATES = (
+    Gate(
+        "pen_held_out_accuracy",
+        accuracy_on("pen_held_out"),
+        FULL_SET_TOLERANCE,
+        floor=0.985,
+        why="the held-out writers' ~3k pen drawings, seeds fixed: deterministic, so 0.1 pt",
+    ),
     Gate(
         "mnist_test_accuracy",
         accuracy_on("mnist_test"),
         FULL_SET_TOLERANCE,
-        floor=0.985,
+        floor=0.99,
         why="MNIST test, all 10k digits: deterministic, so 0.1 pt",
     ),
     Gate(
         "canvas_fill_accuracy",
         accuracy_on("canvas_fill"),
         FULL_SET_TOLERANCE,
-        floor=0.98,
+        floor=0.985,
         why="the 10k canvas-style renderings, seeds fixed: deterministic, so 0.1 pt",
     ),
     Gate(
         "canvas_small_accuracy",
         accuracy_on("canvas_small"),
         FULL_SET_TOLERANCE,
-        floor=0.97,
+        floor=0.975,
         why="the 10k small/off-centre renderings, seeds fixed: deterministic, so 0.1 pt",
     ),
 )
