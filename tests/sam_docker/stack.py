@@ -41,8 +41,24 @@ def sam_docker_server(**env: str) -> Iterator[str]:
         yield api.url
 
 
+class _Shared:
+    """One start-api for the session, though two conftests (here, tests/frontend) hold the
+    fixture: the first to ask starts it, the last to finish stops it."""
+
+    api: SamApi | None = None
+    users = 0
+
+
 @pytest.fixture(scope="session")
 def sam_docker_stack_url() -> Iterator[str]:
     """One start-api for the session (its warm container serves every request)."""
-    with sam_docker_server() as url:
-        yield url
+    if _Shared.api is None:
+        _Shared.api = SamApi(require_built()).start()
+    _Shared.users += 1
+    try:
+        yield _Shared.api.url
+    finally:
+        _Shared.users -= 1
+        if _Shared.users == 0:
+            api, _Shared.api = _Shared.api, None
+            api.__exit__(None, None, None)
