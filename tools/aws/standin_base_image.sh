@@ -3,6 +3,7 @@
 #
 #   tools/aws/standin_base_image.sh           ensure the image exists (pull it, else build a stand-in)
 #   tools/aws/standin_base_image.sh --notice  only print the stand-in notice, if the image is one
+#   tools/aws/standin_base_image.sh --mirror  only print the Debian mirror debootstrap would use
 #
 # First the real image is tried (docker pull). Where no container registry is reachable, a
 # local stand-in is built and tagged with the base image's name, so function/Dockerfile, `sam
@@ -49,10 +50,44 @@ is_real() {  # present and without the stand-in label
             "$BASE_IMAGE" 2>/dev/null)" ]
 }
 
-if [ "${1:-}" = "--notice" ]; then
-    [ -n "$(standin_recipe)" ] && notice
-    exit 0
-fi
+# The Debian mirror: the first apt source (deb822 .sources, then one-line lists) that
+# serves $SUITE. APT_ETC: another apt configuration folder (the tests use one).
+APT_ETC=${APT_ETC:-/etc/apt}
+mirror_of() {
+    local file
+    for file in "$APT_ETC"/sources.list.d/*.sources; do
+        [ -f "$file" ] || continue
+        awk -v suite="$1" 'BEGIN { RS = ""; FS = "\n" }
+            {
+                types = ""; uri = ""; suites = ""
+                for (i = 1; i <= NF; i++) {
+                    if ($i ~ /^Types:/) types = $i
+                    if ($i ~ /^URIs:/) { split($i, f, /[ \t]+/); uri = f[2] }
+                    if ($i ~ /^Suites:/) suites = $i " "
+                }
+                if (types ~ /[ \t]deb([ \t]|$)/ && suites ~ "[ \t]" suite " " && uri != "") {
+                    print uri; exit
+                }
+            }' "$file"
+    done
+    { cat "$APT_ETC"/sources.list "$APT_ETC"/sources.list.d/*.list 2>/dev/null || true; } |
+        sed -E 's/\[[^]]*\]//' |
+        awk -v suite="$1" '$1 == "deb" && $3 == suite { print $2; exit }'
+}
+debian_mirror() {
+    local mirror
+    mirror=$(mirror_of "$SUITE" | head -n 1)
+    if [ -z "$mirror" ]; then
+        echo "no apt source for Debian $SUITE in $APT_ETC: cannot debootstrap" >&2
+        return 1
+    fi
+    echo "$mirror"
+}
+
+case "${1:-}" in
+    --notice) [ -z "$(standin_recipe)" ] || notice; exit 0 ;;
+    --mirror) debian_mirror; exit ;;
+esac
 
 if ! docker info >/dev/null 2>&1; then
     echo "Docker is not running (dockerd): start it first" >&2
@@ -72,35 +107,7 @@ if timeout 60 docker pull --quiet "$BASE_IMAGE" >/dev/null 2>&1; then
     exit 0
 fi
 echo "$BASE_IMAGE: the registry is unreachable; building a local stand-in"
-
-# The Debian mirror: the first apt source (deb822 .sources, then one-line lists) that
-# serves $SUITE.
-mirror_of() {
-    local file
-    for file in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$file" ] || continue
-        awk -v suite="$1" 'BEGIN { RS = ""; FS = "\n" }
-            {
-                types = ""; uri = ""; suites = ""
-                for (i = 1; i <= NF; i++) {
-                    if ($i ~ /^Types:/) types = $i
-                    if ($i ~ /^URIs:/) { split($i, f, /[ \t]+/); uri = f[2] }
-                    if ($i ~ /^Suites:/) suites = $i " "
-                }
-                if (types ~ /[ \t]deb([ \t]|$)/ && suites ~ "[ \t]" suite " " && uri != "") {
-                    print uri; exit
-                }
-            }' "$file"
-    done
-    { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
-        sed -E 's/\[[^]]*\]//' |
-        awk -v suite="$1" '$1 == "deb" && $3 == suite { print $2; exit }'
-}
-MIRROR=$(mirror_of "$SUITE" | head -n 1)
-if [ -z "$MIRROR" ]; then
-    echo "no apt source for Debian $SUITE in /etc/apt: cannot debootstrap" >&2
-    exit 1
-fi
+MIRROR=$(debian_mirror)
 
 WORK=$(mktemp -d /var/tmp/digit-lambda-standin.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
