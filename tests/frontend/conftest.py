@@ -4,7 +4,7 @@ Each page test runs on both stacks that serve the page and the API on one origin
 shipped model behind them: "local", `python -m tools.serve` (what `make run` starts), and
 "lambda", the Docker-free Lambda stack (what `make lambda-local` starts: SAM's local API
 Gateway in front of the function under the Runtime Interface Emulator); where Docker runs,
-the digit-reading tests also run on "sam_docker" (`sam local start-api`, make sam-local).
+two digit-reading tests also run on "sam_docker" (`sam local start-api`, make sam-local).
 Tests that mock the API, or that pick their own stack, run once. Chromium is the Debian package
 (scripts/ensure-chromium.sh installs it), never a download.
 """
@@ -34,8 +34,9 @@ SITES: dict[str, tuple[ServerFactory, str]] = {
     "sam_docker": (sam_docker_server, "sam_docker_stack_url"),
 }
 # The third stack, `sam local start-api` with Docker (make sam-local), where Docker runs: only
-# for the modules that read digits through the API, to keep make test's time in bounds.
-SAM_DOCKER_MODULES = {"test_page_digits.py"}
+# the tests that read drawn digits through the API (every handwriting sample), to keep make
+# test's time in bounds (tests/sam_docker covers the API itself).
+SAM_DOCKER_TESTS = {"test_mouse_drawn_digit_is_read_automatically", "test_pen_drawn_digit"}
 # The stacks that send the deployed page's Content-Security-Policy.
 CSP_STACKS = {"lambda", "sam_docker"}
 __all__ = ["sam_docker_stack_url"]  # its session fixture, shared with tests/sam_docker
@@ -53,7 +54,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return  # it asks for the Lambda stack by name (test_page_csp.py)
     # Session scope groups the tests by stack.
     stacks = [pytest.param("local"), pytest.param("lambda", marks=pytest.mark.lambda_runtime)]
-    if metafunc.definition.path.name in SAM_DOCKER_MODULES:
+    if metafunc.function.__name__ in SAM_DOCKER_TESTS:
         stacks.append(pytest.param("sam_docker", marks=pytest.mark.sam_docker))
     metafunc.parametrize("site", stacks, indirect=True, scope="session")
 

@@ -45,6 +45,8 @@ LAMBDA_USER = "993:990"
 TMP_SIZE = "512m"
 # A busy 2-core machine: container start, Python imports and the model load.
 START_TIMEOUT_S = 120.0
+# The first `sam local invoke` after a build also layers SAM's emulator onto the image.
+INVOKE_TIMEOUT_S = 300.0
 
 
 def sam_environment() -> dict[str, str]:
@@ -159,7 +161,7 @@ def sam_local_invoke(built: Built, event: dict[str, Any]) -> dict[str, Any]:
             [str(SAM), "local", "invoke", FUNCTION, "--template", str(built.template),
              "--event", file.name, "--skip-pull-image"],
             cwd=ROOT, env=sam_environment(), capture_output=True, text=True, check=False,
-            timeout=START_TIMEOUT_S,
+            timeout=INVOKE_TIMEOUT_S,
         )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"sam local invoke failed:\n{done.stdout}\n{done.stderr}")
