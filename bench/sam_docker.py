@@ -43,6 +43,7 @@ from tools.aws.sam_docker import (  # noqa: E402
     standin_notice,
 )
 from tools.canvas import canvas_png, data_url  # noqa: E402
+from tools.lambda_local import describe_function  # noqa: E402
 from tools.provenance import short_commit, utc_stamp  # noqa: E402
 
 BASE_IMAGE = "public.ecr.aws/lambda/python:3.12"  # function/Dockerfile's FROM (checked below)
@@ -82,11 +83,11 @@ def timed(action: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - start
 
 
-def cold_start_ms(image: str) -> float:
+def cold_start_ms(image: str, described: dict[str, Any]) -> float:
     """docker run (Lambda-like) -> the first prediction answered, in ms."""
     event = predict_event()
     start = time.perf_counter()
-    with LambdaLikeContainer(image) as container:
+    with LambdaLikeContainer(image, described=described) as container:
         answer = container.invoke(event)
         elapsed = (time.perf_counter() - start) * 1000
     if answer["statusCode"] != 200:
@@ -94,10 +95,10 @@ def cold_start_ms(image: str) -> float:
     return elapsed
 
 
-def warm_latencies_ms(image: str, count: int) -> list[float]:
+def warm_latencies_ms(image: str, described: dict[str, Any], count: int) -> list[float]:
     events = [predict_event(digit, variant) for variant in range(4) for digit in range(10)]
     latencies = []
-    with LambdaLikeContainer(image) as container:
+    with LambdaLikeContainer(image, described=described) as container:
         container.invoke(events[0])  # the cold start
         for index in tqdm(range(count), desc="warm predictions", unit="req"):
             start = time.perf_counter()
@@ -140,14 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  base image ready in {base_s:.1f} s, sam build in {build_s:.1f} s")
     print(f"  {built.image}: {size / MB:.0f} MB (base {base_size / MB:.0f} MB)")
 
-    colds = [cold_start_ms(built.image) for _ in tqdm(range(args.cold), desc="cold starts")]
+    described = describe_function()  # the template's memory and environment, read once
+    colds = [
+        cold_start_ms(built.image, described) for _ in tqdm(range(args.cold), desc="cold starts")
+    ]
     print(
         f"  cold start (docker run -> first prediction): median {statistics.median(colds):.0f} ms"
     )
     sam_local_invoke(built, predict_event())  # the first one layers SAM's emulator on the image
     _, invoke_s = timed(lambda: sam_local_invoke(built, predict_event()))
     print(f"  one `sam local invoke` (SAM, container, cold start): {invoke_s:.1f} s")
-    warm = sorted(warm_latencies_ms(built.image, args.warm))
+    warm = sorted(warm_latencies_ms(built.image, described, args.warm))
     p50, p90 = statistics.median(warm), warm[int(0.9 * (len(warm) - 1))]
     print(f"  warm prediction through the emulator: p50 {p50:.1f} ms, p90 {p90:.1f} ms")
 

@@ -281,9 +281,15 @@ class LambdaLikeContainer:
     /lambda-entrypoint.sh with its CMD. Invocations go to 127.0.0.1:``port``.
     """
 
-    def __init__(self, image: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        image: str,
+        env: dict[str, str] | None = None,
+        described: dict[str, Any] | None = None,
+    ) -> None:
+        """``described``: tools.lambda_local.describe_function()'s answer, if already read."""
         self.image = image
-        self.described = describe_function()
+        self.described = described or describe_function()
         self.memory_mb = int(self.described["memory"])
         self.env = {**lambda_environment(self.described), **(env or {})}
         self.container: str | None = None
