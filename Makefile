@@ -26,6 +26,8 @@ help:
 	@echo "make test       lint, type-check and run the whole test suite"
 	@echo "make lambda-local  the function under the Lambda emulator behind SAM's local API Gateway,"
 	@echo "                   and the page, at http://127.0.0.1:3000 (PORT= to change; no Docker)"
+	@echo "make sam-local  sam build + sam local start-api with Docker, and the page, at"
+	@echo "                http://127.0.0.1:3000 (PORT= to change; docs/sam-docker.md)"
 	@echo "make benchmark  the function's cold start, warm latency and req/s (README)"
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
@@ -100,6 +102,25 @@ run: venv
 # under the Runtime Interface Emulator, behind SAM CLI's local API Gateway, page on one origin.
 lambda-local: venv sam
 	$(PY) -m tools.local.lambda_local --port $(LAMBDA_PORT)
+
+# --- The real SAM path with Docker (docs/sam-docker.md) ---------------------------------------
+# sam-local: dockerd (started if it is not running and this is root), the Lambda base image
+# (AWS's, or the labelled local stand-in of tools/aws/standin_base_image.sh), sam build, then
+# sam local start-api on 127.0.0.1:3000 (PORT= to change) with the page on the same origin.
+.PHONY: sam-local sam-base-image test-sam-docker bench-sam-docker
+sam-local: venv sam
+	$(PY) -m tools.aws.sam_docker --port $(LAMBDA_PORT)
+
+sam-base-image:
+	tools/aws/standin_base_image.sh
+
+# Only the Docker path's tests (make test runs them too, or skips them saying why).
+test-sam-docker: venv sam
+	$(VENV)/bin/pytest -m sam_docker tests/sam_docker
+
+# The function image's size and its cold start under Docker: bench/results/sam_docker.json.
+bench-sam-docker: venv sam
+	$(PY) bench/sam_docker.py --json bench/results/sam_docker.json
 
 # Peak memory, cold start and latency of the function per MemorySize, CPU capped as Lambda
 # shares it (README "Memory size"); a script that prints figures, not a test.

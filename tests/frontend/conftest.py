@@ -3,8 +3,9 @@
 Each page test runs on both stacks that serve the page and the API on one origin, with the
 shipped model behind them: "local", `python -m tools.local.serve` (what `make run` starts), and
 "lambda", the Docker-free Lambda stack (what `make lambda-local` starts: SAM's local API
-Gateway in front of the function under the Runtime Interface Emulator). Tests that mock the
-API, or that pick their own stack, run once. Chromium is the Debian package
+Gateway in front of the function under the Runtime Interface Emulator); where Docker runs,
+two digit-reading tests also run on "sam_docker" (`sam local start-api`, make sam-local).
+Tests that mock the API, or that pick their own stack, run once. Chromium is the Debian package
 (scripts/ensure-chromium.sh installs it), never a download.
 """
 
@@ -19,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from tests.frontend.localserver import ARTIFACTS, ROOT, local_server
 from tests.frontend.pagekit import OpenPage, ServerFactory
 from tests.infra.lambda_stack import lambda_local_server
+from tests.sam_docker.stack import sam_docker_server, sam_docker_stack_url
 
 from tools.chromium import CHROMIUM
 from tools.chromium import FLAGS as CHROMIUM_FLAGS
@@ -29,7 +31,15 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SITES: dict[str, tuple[ServerFactory, str]] = {
     "local": (local_server, "local_server_url"),
     "lambda": (lambda_local_server, "lambda_stack_url"),
+    "sam_docker": (sam_docker_server, "sam_docker_stack_url"),
 }
+# The third stack, `sam local start-api` with Docker (make sam-local), where Docker runs: only
+# the tests that read drawn digits through the API (every handwriting sample), to keep make
+# test's time in bounds (tests/sam_docker covers the API itself).
+SAM_DOCKER_TESTS = {"test_mouse_drawn_digit_is_read_automatically", "test_pen_drawn_digit"}
+# The stacks that send the deployed page's Content-Security-Policy.
+CSP_STACKS = {"lambda", "sam_docker"}
+__all__ = ["sam_docker_stack_url"]  # its session fixture, shared with tests/sam_docker
 # These modules mock the API (page.route) or start their own server: one stack is enough.
 MOCKED_API_MODULES = {"test_page_errors.py", "test_page_feedback.py"}
 
@@ -44,12 +54,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return  # it asks for the Lambda stack by name (test_page_csp.py)
     # Session scope groups the tests by stack.
     stacks = [pytest.param("local"), pytest.param("lambda", marks=pytest.mark.lambda_runtime)]
+    if metafunc.function.__name__ in SAM_DOCKER_TESTS:
+        stacks.append(pytest.param("sam_docker", marks=pytest.mark.sam_docker))
     metafunc.parametrize("site", stacks, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
 def site(request: pytest.FixtureRequest) -> str:
-    """Which stack serves the page: "local" (unless parametrized) or "lambda"."""
+    """Which stack serves the page: "local" (unless parametrized), "lambda" or "sam_docker"."""
     name: str = getattr(request, "param", "local")
     return name
 
@@ -115,7 +127,7 @@ def open_page(
     contexts: list[tuple[BrowserContext, PageProblems]] = []
     # axe-core goes in as an inline script, which the deployed policy the Lambda stack sends
     # (script-src 'self') blocks; test_page_csp.py tests that policy, without a bypass.
-    bypass_csp = site == "lambda" and "axe_path" in request.fixturenames
+    bypass_csp = site in CSP_STACKS and "axe_path" in request.fixturenames
 
     def opener(goto: bool = True, server: str | None = None, **options: Any) -> Page:
         options.setdefault("viewport", {"width": 1280, "height": 800})
