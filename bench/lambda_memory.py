@@ -157,7 +157,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=RESULTS, help="where the rows go")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    from tools.provenance import short_commit, utc_stamp
+    from bench.provenance import short_commit, utc_stamp
 
     machine: dict[str, Any] = {
         "date": utc_stamp(),

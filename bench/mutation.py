@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         help="re-read the last run in build/mutation (no staging, no mutmut run)",
     )
     args = parser.parse_args(argv)
-    from tools.provenance import short_commit, utc_stamp
+    from bench.provenance import short_commit, utc_stamp
 
     load_before = list(os.getloadavg())
     began = time.monotonic()

@@ -33,6 +33,8 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from bench.provenance import short_commit, utc_stamp  # noqa: E402
+
 from tools.aws.sam_docker import (  # noqa: E402
     LambdaLikeContainer,
     docker_unavailable,
@@ -43,8 +45,7 @@ from tools.aws.sam_docker import (  # noqa: E402
     standin_notice,
 )
 from tools.canvas import canvas_png, data_url  # noqa: E402
-from tools.lambda_local import describe_function  # noqa: E402
-from tools.provenance import short_commit, utc_stamp  # noqa: E402
+from tools.local.lambda_local import describe_function  # noqa: E402
 
 BASE_IMAGE = "public.ecr.aws/lambda/python:3.12"  # function/Dockerfile's FROM (checked below)
 ROOTFS_PREFIX = "digit-lambda/standin-rootfs"

@@ -28,9 +28,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tools.lambda_local import describe_function
-from tools.lambda_runtime import HANDLER, INVOKE_PATH, emulator_binary
-from tools.processes import LOOPBACK, free_port, stop
+from tools.local.lambda_local import describe_function
+from tools.local.lambda_runtime import HANDLER, INVOKE_PATH, emulator_binary
+from tools.local.processes import LOOPBACK, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
@@ -287,7 +287,7 @@ class LambdaLikeContainer:
         env: dict[str, str] | None = None,
         described: dict[str, Any] | None = None,
     ) -> None:
-        """``described``: tools.lambda_local.describe_function()'s answer, if already read."""
+        """``described``: tools.local.lambda_local.describe_function()'s answer, if already read."""
         self.image = image
         self.described = described or describe_function()
         self.memory_mb = int(self.described["memory"])

@@ -4,7 +4,7 @@ root (tools/aws/sam_docker.py starts it); the arguments are start-api's own.
 
     .venv/sam/bin/python -m tools.aws.sam_start_api --template .aws-sam/build/template.yaml ...
 
-What is added to SAM's local API Gateway is what tools/local_apigw.py adds to it in front of
+What is added to SAM's local API Gateway is what tools/local/local_apigw.py adds to it in front of
 the Docker-free emulator, so both stacks answer alike: "/" is frontend_static/index.html, the
 page's files get the template's CloudFront security headers, a body that is not text reaches
 the function base64-encoded (an HTTP API has no "binary media types"), and an unknown route
@@ -21,11 +21,11 @@ from flask import Response, request, send_from_directory
 from samcli.cli.main import cli
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
-from tools.local_apigw import HttpApiView, not_found, site_headers
+from tools.local.local_apigw import HttpApiView, not_found, site_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "frontend_static"
-REGION = "ap-northeast-2"  # as tools/local_apigw.py: the CSP names this region's API hosts
+REGION = "ap-northeast-2"  # as tools/local/local_apigw.py: the CSP names this region's API hosts
 
 
 def serve_page_too() -> None:
