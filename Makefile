@@ -50,7 +50,10 @@ venv: $(STAMP)
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --require-hashes -r requirements-sam.lock
+	@# --no-deps: the lock holds every dependency already; without it pip re-reads one
+	@# package's extras (boto3-stubs[...]) as a new, unpinned requirement and refuses.
+	$(SAM_VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements-sam.lock
+	$(SAM_VENV)/bin/pip check
 
 sam: $(SAM)
 
