@@ -30,7 +30,7 @@ from typing import Any
 
 from tools.local.lambda_local import describe_function
 from tools.local.lambda_runtime import HANDLER, INVOKE_PATH, emulator_binary
-from tools.local.processes import LOOPBACK, free_port, stop
+from tools.local.processes import LOOPBACK, follow_logs, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
@@ -428,16 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the API and the page: {api.url}  (Ctrl-C stops)", flush=True)
         if notice:
             print(notice, flush=True)
-        shown = 0
-        try:
-            while api.running():
-                text = api.logs()  # SAM's own lines and the function's
-                sys.stdout.write(text[shown:])
-                sys.stdout.flush()
-                shown = len(text)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            print("\nstopping")
+        follow_logs(api.logs, api.running)  # SAM's own lines and the function's
     return 0
 
 

@@ -35,7 +35,7 @@ from types import TracebackType
 from typing import Any
 
 from tools.local.lambda_runtime import HANDLER, LambdaRuntime
-from tools.local.processes import free_port, stop
+from tools.local.processes import follow_logs, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -240,17 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"the API and the page: {stack.url}  (function logs follow; Ctrl-C stops)", flush=True
         )
-        shown = 0
-        try:
-            while True:
-                text = stack.runtime.logs() if stack.runtime else ""
-                if len(text) > shown:
-                    sys.stdout.write(text[shown:])
-                    sys.stdout.flush()
-                    shown = len(text)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            print("\nstopping")
+        runtime = stack.runtime
+        follow_logs(runtime.logs if runtime else lambda: "")
     return 0
 
 

@@ -6,6 +6,9 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import time
+from collections.abc import Callable
 
 LOOPBACK = "127.0.0.1"
 
@@ -39,3 +42,18 @@ def stop(process: subprocess.Popen[bytes] | None, group: bool = False) -> None:
     except subprocess.TimeoutExpired:
         send(signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def follow_logs(read: Callable[[], str], running: Callable[[], bool] = lambda: True) -> None:
+    """Print what ``read()`` adds to its text every half second until Ctrl-C or not running."""
+    shown = 0
+    try:
+        while running():
+            text = read()
+            if len(text) > shown:
+                sys.stdout.write(text[shown:])
+                sys.stdout.flush()
+                shown = len(text)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopping")
