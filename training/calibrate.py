@@ -18,8 +18,10 @@ Floats = npt.NDArray[np.float32]
 Labels = npt.NDArray[np.integer]
 BINS = 15  # equal-width confidence bins for the calibration error and the diagram
 # At most this share of right answers may be flagged "not sure" (the page asks
-# people to draw again: asking too often is a cost too).
-MAX_RIGHT_FLAGGED = 0.02
+# people to draw again: asking too often is a cost too). The goal is 2 %; fitted at
+# exactly 2 %, writers the threshold was not fitted on saw 2.2 % (cross-fitted), so it
+# is fitted with that margin.
+MAX_RIGHT_FLAGGED = 0.018
 TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(8.0), 241))
 
 
