@@ -157,11 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  warm prediction through the emulator: p50 {p50:.1f} ms, p90 {p90:.1f} ms")
 
     report = {
-        "date": utc_stamp(),
-        "commit": short_commit(),
-        "cpus": os.cpu_count(),
-        "load_average_before": load_before,
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "machine": {
+            "date": utc_stamp(),
+            "commit": short_commit(),
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
         "fresh": args.fresh,
         "base_image": BASE_IMAGE,
         "base_is_standin": bool(notice),
