@@ -10,7 +10,8 @@ import numpy as np
 from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
 from digits.model import MlpEnsemble, load_model, sha256_of
-from training.evaluate import SET_TITLES
+from training.evaluate import PEN_COPIES, SET_TITLES
+from training.pendigits import load_pendigits, split_by_writer
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "digit_model_28.joblib"
@@ -47,15 +48,19 @@ def test_metadata_states_every_evaluation_figure_consistently() -> None:
     """Every set evaluate.py builds has its accuracy and per-digit figures, and they agree.
 
     Whether the model still earns them is tests/training/test_model_quality.py's job; here,
-    the overall accuracy re-derived from the per-digit ones (weighted by MNIST test's
-    published class counts, 10k digits) must be the recorded one, up to their rounding.
+    the overall accuracy re-derived from the per-digit ones (weighted by each set's class
+    counts: MNIST test's published ones, or the held-out writers' digits drawn PEN_COPIES
+    times) must be the recorded one, up to their rounding.
     """
     metrics = METADATA["metrics"]
     assert metrics["evaluated_digits"] == sum(TEST_LABEL_COUNTS)
+    held_out = split_by_writer(load_pendigits())[1]
+    pen_counts = [PEN_COPIES * sum(d.label == k for d in held_out) for k in range(10)]
     for name in SET_TITLES:
         per_digit = metrics[f"{name}_per_digit"]
         assert len(per_digit) == 10, name
-        rederived = sum(a * n for a, n in zip(per_digit, TEST_LABEL_COUNTS, strict=True))
+        counts = pen_counts if name == "pen_held_out" else TEST_LABEL_COUNTS
+        rederived = sum(a * n for a, n in zip(per_digit, counts, strict=True))
         # per-digit figures are rounded to 4 places: at most 0.5e-4 each.
-        assert abs(rederived / sum(TEST_LABEL_COUNTS) - metrics[f"{name}_accuracy"]) <= 0.5e-4, name
+        assert abs(rederived / sum(counts) - metrics[f"{name}_accuracy"]) <= 0.5e-4, name
     assert METADATA["input"]["preprocessing"] == "digits.preprocess.preprocess"
