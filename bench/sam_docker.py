@@ -62,7 +62,7 @@ def predict_event(digit: int = 3, variant: int = 0) -> dict[str, Any]:
 def remove_cached_images(function_image: str) -> None:
     """What a fresh machine lacks: the stand-in (or pulled) base, its rootfs, the function."""
     listed = subprocess.run(
-        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"],  # noqa: S607
+        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"],  # noqa: S607 - docker CLI
         capture_output=True,
         text=True,
         check=True,
@@ -74,8 +74,16 @@ def remove_cached_images(function_image: str) -> None:
         or name.startswith((ROOTFS_PREFIX, function_image.split(":")[0] + ":"))
     ]
     if doomed:
-        subprocess.run(["docker", "rmi", "--force", *doomed], capture_output=True, check=False)  # noqa: S603, S607
-    subprocess.run(["docker", "builder", "prune", "--force"], capture_output=True, check=False)  # noqa: S607
+        subprocess.run(  # noqa: S603 - docker CLI, our own image names
+            ["docker", "rmi", "--force", *doomed],  # noqa: S607 - docker CLI
+            capture_output=True,
+            check=False,
+        )
+    subprocess.run(  # fixed docker CLI arguments
+        ["docker", "builder", "prune", "--force"],  # noqa: S607 - docker CLI
+        capture_output=True,
+        check=False,
+    )
 
 
 def timed(action: Any) -> tuple[Any, float]:

@@ -353,7 +353,7 @@ class LambdaLikeContainer:
                 self.url, data=json.dumps(event).encode(), method="POST"
             )
             try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
                     return json.loads(response.read())
             except (ConnectionError, urllib.error.URLError):
                 if time.monotonic() > deadline:
@@ -377,7 +377,11 @@ class LambdaLikeContainer:
     def stop(self) -> None:
         container, self.container = self.container, None
         if container:
-            subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)  # noqa: S603, S607
+            subprocess.run(  # noqa: S603 - docker CLI, the container we started
+                ["docker", "rm", "-f", container],  # noqa: S607 - docker CLI
+                capture_output=True,
+                check=False,
+            )
 
     def __enter__(self) -> LambdaLikeContainer:
         return self.start()
