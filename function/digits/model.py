@@ -108,7 +108,7 @@ class MlpEnsemble:
             raise ValueError("bundle has no networks")
         for net in networks:
             if net.weights[0].shape[0] != inputs or net.weights[-1].shape[1] != CLASSES:
-                raise ValueError(f"bundle networks must map {inputs} inputs to 10 classes")
+                raise ValueError(f"bundle networks must map {inputs} features to 10 classes")
         return cls(networks, features, temperature)
 
 
