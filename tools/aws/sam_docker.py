@@ -29,8 +29,9 @@ from types import TracebackType
 from typing import Any
 
 from tools.local.lambda_local import describe_function
+from tools.local.lambda_local import sam_environment as local_sam_environment
 from tools.local.lambda_runtime import HANDLER, INVOKE_PATH, emulator_binary
-from tools.local.processes import LOOPBACK, follow_logs, free_port, stop
+from tools.local.processes import LOOPBACK, follow_logs, free_port, http_status, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
@@ -50,13 +51,9 @@ INVOKE_TIMEOUT_S = 300.0
 
 
 def sam_environment() -> dict[str, str]:
-    """SAM without telemetry; the classic builder (Debian's dockerd has no BuildKit plugin)."""
-    return {
-        **os.environ,
-        "SAM_CLI_TELEMETRY": "0",
-        "DOCKER_BUILDKIT": "0",
-        "PYTHONPATH": str(ROOT),
-    }
+    """SAM as make lambda-local runs it, with the classic builder (Debian's dockerd has no
+    BuildKit plugin)."""
+    return {**local_sam_environment(), "DOCKER_BUILDKIT": "0"}
 
 
 def docker_unavailable() -> str | None:
@@ -169,15 +166,6 @@ def sam_local_invoke(built: Built, event: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _get(url: str, timeout: float) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 class SamApi:
     """`sam local start-api` (tools/aws/sam_start_api.py: the page on the same origin); a
     context manager. One warm container (--warm-containers LAZY) serves the requests.
@@ -226,7 +214,7 @@ class SamApi:
             if self._process is None or self._process.poll() is not None:
                 raise RuntimeError(f"sam local start-api exited:\n{self.logs()}")
             with contextlib.suppress(OSError):
-                if _get(f"{self.url}/health", timeout=START_TIMEOUT_S) == 200:
+                if http_status(f"{self.url}/health", timeout=START_TIMEOUT_S) == 200:
                     return
             time.sleep(0.5)
         raise TimeoutError(f"{self.url}/health did not answer 200:\n{self.logs()}")

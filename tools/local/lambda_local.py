@@ -28,14 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from tools.local.lambda_runtime import HANDLER, LambdaRuntime
-from tools.local.processes import follow_logs, free_port, stop
+from tools.local.processes import follow_logs, free_port, http_status, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -105,15 +103,6 @@ def sam_python() -> Path:
 
 def sam_environment() -> dict[str, str]:
     return {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHONPATH": str(ROOT)}
-
-
-def _get(url: str, timeout: float) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 class LocalStack:
@@ -190,7 +179,7 @@ class LocalStack:
             if self._front is None or self._front.poll() is not None:
                 raise RuntimeError(f"the local API Gateway exited:\n{self.logs()}")
             try:
-                if _get(f"{self.url}/health", timeout=START_TIMEOUT_S) == 200:
+                if http_status(f"{self.url}/health", timeout=START_TIMEOUT_S) == 200:
                     return
             except OSError:
                 pass

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 
 LOOPBACK = "127.0.0.1"
@@ -19,6 +21,16 @@ def free_port() -> int:
         probe.bind((LOOPBACK, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def http_status(url: str, timeout: float) -> int:
+    """The HTTP status a GET of ``url`` answers (error statuses too, not raised)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def stop(process: subprocess.Popen[bytes] | None, group: bool = False) -> None:
