@@ -47,19 +47,6 @@ def fit_temperature(logits: Floats, labels: Labels) -> float:
     return round(float(TEMPERATURES[int(np.argmin(losses))]), 4)
 
 
-def calibration_error(probabilities: Floats, labels: Labels, bins: int = BINS) -> float:
-    """Expected calibration error: |accuracy - confidence| per bin, weighted by its size."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        members = which == b
-        if members.any():
-            total += abs(correct[members].mean() - confidence[members].mean()) * members.mean()
-    return float(total)
-
-
 def reliability(
     probabilities: Floats, labels: Labels, bins: int = BINS
 ) -> list[tuple[float, float, int]]:
@@ -76,6 +63,13 @@ def reliability(
         for b in range(bins)
         if (which == b).any()
     ]
+
+
+def calibration_error(probabilities: Floats, labels: Labels, bins: int = BINS) -> float:
+    """Expected calibration error: |accuracy - confidence| per bin, weighted by its size."""
+    per_bin = reliability(probabilities, labels, bins)
+    total = sum(abs(accuracy - confidence) * count for confidence, accuracy, count in per_bin)
+    return float(total / len(labels))
 
 
 def choose_threshold(probabilities: Floats, labels: Labels) -> float:

@@ -89,7 +89,7 @@ def evaluate(
         probabilities = model.predict_proba(pixels.astype(np.float32) / 255.0)
         predicted = probabilities.argmax(axis=1)
         if name == "pen_held_out":
-            metrics.update(confidence_figures(model, pixels, labels, models_dir))
+            metrics.update(confidence_figures(model, pixels, labels, probabilities, models_dir))
             wrong = np.flatnonzero(predicted != labels)[:60]
             _plot_misclassified(
                 [(pixels[i], int(labels[i]), int(predicted[i])) for i in wrong],
@@ -118,12 +118,15 @@ def evaluate(
 
 
 def confidence_figures(
-    model: DigitModel, pixels: npt.NDArray[np.uint8], labels: npt.NDArray[np.uint8], folder: Path
+    model: DigitModel,
+    pixels: npt.NDArray[np.uint8],
+    labels: npt.NDArray[np.uint8],
+    after: npt.NDArray[np.float32],
+    folder: Path,
 ) -> dict[str, Any]:
     """Calibration on the held-out writers, with the shipped temperature and threshold,
     and the reliability diagram before (temperature 1) and after."""
     inputs = pixels.astype(np.float32) / 255.0
-    after = model.predict_proba(inputs)
     curves = {"shipped": reliability(after, labels)}
     figures: dict[str, Any] = {
         "pen_held_out_calibration_error": round(calibration_error(after, labels), 5)
