@@ -39,6 +39,17 @@ class Box:
     def slices(self) -> tuple[slice, slice]:
         return slice(self.top, self.bottom), slice(self.left, self.right)
 
+    def scaled(self, factor: int, size: tuple[int, int]) -> Box:
+        """This box, found in an image reduced ``factor`` times, in the pixels of the
+        original image of ``size`` (width, height)."""
+        width, height = size
+        return Box(
+            self.left * factor,
+            self.top * factor,
+            min(self.right * factor, width),
+            min(self.bottom * factor, height),
+        )
+
     def union(self, other: Box) -> Box:
         return Box(
             min(self.left, other.left),

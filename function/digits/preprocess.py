@@ -6,6 +6,12 @@ training calls it on every (augmented) MNIST digit, so both see the same inputs.
 The steps mirror how MNIST itself was made: ink on a plain background, cropped to
 its bounding box, fitted into 20x20 with area-averaging antialiasing, then placed
 in a 28x28 field so that the centre of mass sits at MNIST's mean centre.
+
+Cost does not grow with the canvas: an image at least twice WORKING_SIDE on its
+shorter side is first brought down by an integer area average (Pillow's reduce, on
+8-bit gray), so the float work never sees more than about (2 x WORKING_SIDE)^2
+pixels. The page's 280x280 canvas is never reduced: the model reads what it was
+trained on, to the bit.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ MIN_CONTRAST = 40.0
 # Ink whose bounding box spans less than this fraction of the image's shorter side
 # is a speck or a tap, not a digit (a brush-25 dot on a 280 canvas spans 25 px).
 MIN_EXTENT = 0.12
+# Images whose shorter side is at least twice this are reduced by an integer factor
+# before any float work. The digit ends up in 20x20 pixels: a 280-pixel drawing holds
+# over ten times the detail that needs, a 560-pixel one (a 2x screen) twenty.
+WORKING_SIDE = 280
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
 
@@ -45,8 +55,9 @@ def preprocess(image: Image.Image) -> FloatImage:
 
 
 def ink_map(image: Image.Image) -> FloatImage:
-    """Ink intensity in [0, 1] per pixel, whatever the mode, alpha and polarity."""
-    gray, alpha = _gray_and_alpha(image)
+    """Ink intensity in [0, 1], whatever the mode, alpha and polarity, per pixel of the
+    image reduced by ``working_scale(image.size)`` (its own pixels when that is 1)."""
+    gray, alpha = _gray_and_alpha(image, working_scale(image.size))
     ink = _ink_from_gray(gray)
     if ink is None and alpha is not None:
         # Light strokes on a transparent, never-filled canvas vanish on white:
@@ -55,6 +66,11 @@ def ink_map(image: Image.Image) -> FloatImage:
     if ink is None:
         raise EmptyCanvas("no ink")
     return ink
+
+
+def working_scale(size: tuple[int, int]) -> int:
+    """The integer factor an image of this (width, height) is reduced by (1: not at all)."""
+    return max(1, min(size) // WORKING_SIDE)
 
 
 def ink_bounds(ink: FloatImage) -> tuple[slice, slice]:
@@ -97,27 +113,45 @@ def _pad_before(start: float) -> int:
     return max(0, math.ceil(-start))
 
 
-def _gray_and_alpha(image: Image.Image) -> tuple[FloatImage, FloatImage | None]:
-    """Luminance 0-255 composited on white, and the alpha channel if there is one."""
+def _gray_and_alpha(image: Image.Image, scale: int) -> tuple[FloatImage, FloatImage | None]:
+    """Luminance 0-255 composited on white, and the alpha channel if there is one, both
+    reduced ``scale`` times."""
     mode = image.mode
     if mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         mode = image.mode
     if mode.startswith("I") or mode == "F":
-        values = np.asarray(image, dtype=np.float32)
+        values = _reduced(np.asarray(image, dtype=np.float32), scale)
         # 16-bit data (PNG 16-bit grey opens as I;16 or I) spans 0..65535.
         peak = 65535.0 if float(values.max(initial=0.0)) > 255.0 else 255.0
         return np.clip(values * (255.0 / peak), 0.0, 255.0), None
-    if mode in _ALPHA_MODES:
-        if image.getchannel(len(image.getbands()) - 1).getextrema()[0] == 255:
-            # Opaque everywhere, like the page's white-filled canvas (its PNG is still
-            # RGBA): compositing over white changes nothing, one conversion is half the work.
-            return np.asarray(image.convert("L"), dtype=np.float32), None
+    if mode in _ALPHA_MODES and _lowest_alpha(image) < 255:
         luminance_alpha = np.asarray(image.convert("LA"), dtype=np.float32)
         gray, alpha = luminance_alpha[..., 0], luminance_alpha[..., 1]
         opacity = alpha / 255.0
-        return gray * opacity + 255.0 * (1.0 - opacity), alpha
-    return np.asarray(image.convert("L"), dtype=np.float32), None
+        # Composited, then reduced: averaging first would darken the edges of
+        # coloured strokes on a transparent canvas.
+        composited = gray * opacity + 255.0 * (1.0 - opacity)
+        return _reduced(composited, scale), _reduced(alpha, scale)
+    # Opaque, like the page's white-filled canvas (its PNG is still RGBA, alpha 255
+    # everywhere): compositing on white changes nothing, so luminance alone, reduced
+    # while it is 8-bit: several times cheaper than in floats.
+    gray_image = image.convert("L")
+    if scale > 1:
+        gray_image = gray_image.reduce(scale)
+    return np.asarray(gray_image, dtype=np.float32), None
+
+
+def _lowest_alpha(image: Image.Image) -> int:
+    # numpy's vectorised min: half the time of Pillow's getextrema on a big canvas.
+    return int(np.asarray(image.getchannel(len(image.getbands()) - 1)).min())
+
+
+def _reduced(values: FloatImage, scale: int) -> FloatImage:
+    """The area average over scale x scale blocks (partial blocks at the edges)."""
+    if scale == 1:
+        return values
+    return np.asarray(Image.fromarray(values, mode="F").reduce(scale), dtype=np.float32)
 
 
 def _ink_from_gray(gray: FloatImage) -> FloatImage | None:
@@ -129,7 +163,7 @@ def _ink_from_gray(gray: FloatImage) -> FloatImage | None:
     peak = float(contrast.max(initial=0.0))
     if peak < MIN_CONTRAST:
         return None
-    # In place: this runs on every canvas pixel of every request.
+    # In place: this runs on every (working) pixel of every request.
     contrast *= 1.0 / peak
     ink: FloatImage = np.clip(contrast, 0.0, 1.0, out=contrast)
     return ink

@@ -16,14 +16,14 @@ are the domain's (digits.errors), turned into answers by the app.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
 from digits.decode import ImageLimits, bytes_from_data_url, open_image
 from digits.numbers import read_digits
 from digits.predictor import Prediction, Predictor
-from digits.preprocess import FloatImage, fit_and_centre, ink_bounds, ink_map
+from digits.preprocess import FloatImage, fit_and_centre, ink_bounds, ink_map, working_scale
 from digits.segment import DigitReading
 
 # The stages a Reading times, in order (the request log adds "serialize").
@@ -91,7 +91,12 @@ def _read(image: Image.Image, predictor: Predictor, number: bool, started: float
         found, segmented = read_digits(
             ink, rows, cols, prediction, pixels, predictor.require_model()
         )
-        readings = tuple(found)
+        # Boxes in the sent image's pixels, whatever size the ink map was made at.
+        scale = working_scale(image.size)
+        readings = tuple(
+            replace(read, box=read.box.scaled(scale, image.size)) if scale > 1 else read
+            for read in found
+        )
     numbered = time.perf_counter()
     stages = {
         "decode": elapsed_ms(started, decoded),

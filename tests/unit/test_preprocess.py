@@ -21,7 +21,9 @@ from digits.preprocess import (
     ink_bounds,
     ink_map,
     preprocess,
+    working_scale,
 )
+from tools.canvas import draw_digit
 
 SEVEN = [(90, 60), (190, 60), (130, 230)]
 
@@ -276,3 +278,54 @@ def test_the_faintest_drawing_has_exactly_min_contrast() -> None:
     assert preprocess(canvas(mode="L", background=255, ink=faintest)).max() > 0.9
     with pytest.raises(EmptyCanvas, match="no ink"):
         preprocess(canvas(mode="L", background=255, ink=faintest + 1))
+
+
+@pytest.mark.parametrize(
+    ("size", "scale"),
+    [((280, 280), 1), ((559, 559), 1), ((400, 400), 1), ((560, 560), 2), ((560, 280), 1),
+     ((1120, 560), 2), ((900, 840), 3), ((8, 4096), 1)],
+)  # fmt: skip
+def test_working_scale_is_the_whole_number_of_working_sides_in_the_shorter_side(
+    size: tuple[int, int], scale: int
+) -> None:
+    assert working_scale(size) == scale
+
+
+def _unreduced(image: Image.Image, monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
+    with monkeypatch.context() as patch:
+        patch.setattr("digits.preprocess.WORKING_SIDE", 10**6)
+        return preprocess(image)
+
+
+@pytest.mark.parametrize("variant", range(1, 9))
+def test_a_large_canvas_is_read_at_working_size_into_the_same_28x28(
+    variant: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    large = draw_digit(variant % 10, variant=variant, size=560)
+    assert ink_map(large).shape == (280, 280)  # the float work is a quarter of the pixels
+    reduced, full = preprocess(large), _unreduced(large, monkeypatch)
+    assert ink_map(draw_digit(3, size=280)).shape == (280, 280)  # the page's canvas: as is
+    difference = np.abs(reduced - full)
+    assert difference.mean() < 0.006 and difference.max() < 0.25
+
+
+def test_a_large_transparent_canvas_is_composited_before_it_is_reduced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = [(2 * x, 2 * y) for x, y in SEVEN]
+    # Red strokes on a never-filled canvas: averaging before compositing would darken
+    # the stroke edges against the transparent black around them.
+    large = canvas(background=(0, 0, 0, 0), ink=(220, 0, 0, 255), lines=lines, width=50, size=600)
+    assert ink_map(large).shape == (300, 300)
+    difference = np.abs(preprocess(large) - _unreduced(large, monkeypatch))
+    assert difference.mean() < 0.006 and difference.max() < 0.25
+    half = canvas(ink=(220, 0, 0, 255), width=25, size=300)
+    assert np.abs(preprocess(large) - preprocess(half)).mean() < 0.02
+
+
+def test_a_large_grey_canvas_in_floats_is_reduced_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [(2 * x, 2 * y) for x, y in SEVEN]
+    large = canvas(mode="I", background=40000, ink=2000, lines=lines, width=50, size=560)
+    assert ink_map(large).shape == (280, 280)
+    difference = np.abs(preprocess(large) - _unreduced(large, monkeypatch))
+    assert difference.mean() < 0.006

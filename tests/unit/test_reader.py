@@ -76,3 +76,28 @@ def test_refusals_are_the_domain_errors(predictor: Predictor, tmp_path: Path) ->
     missing = load_predictor(settings_for(tmp_path / "absent.joblib"))
     with pytest.raises(ModelUnavailable):
         read_drawing(b"not an image", missing, LIMITS)
+
+
+def test_a_large_canvas_reads_as_the_full_size_pipeline_would(
+    predictor: Predictor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The working-size reduction moves no answer: 60 drawings at 560 px, read reduced and
+    (WORKING_SIDE out of reach) at full size, give the same digits, near the same confidence."""
+    pngs = [canvas_png(index % 10, variant=index // 10 + 1, size=560) for index in range(60)]
+    reduced = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
+    monkeypatch.setattr("digits.preprocess.WORKING_SIDE", 10**6)
+    full = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
+    assert [r.digit for r in reduced] == [f.digit for f in full]
+    gaps = [abs(r.confidence - f.confidence) for r, f in zip(reduced, full, strict=True)]
+    assert max(gaps) < 0.05 and float(np.mean(gaps)) < 0.005
+
+
+def test_boxes_of_a_large_number_are_in_the_sent_images_pixels(predictor: Predictor) -> None:
+    small = read_drawing(png_bytes(draw_number("47", 1)), predictor, LIMITS)
+    large_image = draw_number("47", 1).resize((1120, 560), Image.Resampling.LANCZOS)
+    large = read_drawing(png_bytes(large_image), predictor, LIMITS)
+    assert small.number == large.number == "47"
+    for near, far in zip(small.digits, large.digits, strict=True):
+        for edge in ("left", "top", "right", "bottom"):
+            assert abs(getattr(far.box, edge) - 2 * getattr(near.box, edge)) <= 4
+        assert far.box.right <= 1120 and far.box.bottom <= 560
