@@ -8,9 +8,10 @@ tall or have a gap between them. Then the single-image reading is the only digit
 When segmentation finds fewer than two digits, the single-image reading stands too,
 so for one digit ``digits[0]`` always agrees with ``digit``.
 
-Segmentation's cost grows with the canvas and with the number of ink blobs: on a
-hostile 4096x2048 noise image it takes seconds. Canvases over SEGMENT_MAX_PIXELS
-(twice the page's 560x280 number canvas in each direction) are read as one digit.
+Segmentation's cost grows with the ink map and with the number of ink blobs: on a
+hostile 4096x2048 noise image it takes seconds. Ink maps (made at the working size,
+preprocess.working_scale) over SEGMENT_MAX_PIXELS (twice the page's 560x280 number
+canvas in each direction) are read as one digit.
 """
 
 from __future__ import annotations

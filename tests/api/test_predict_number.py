@@ -123,8 +123,9 @@ def test_the_openapi_contract_describes_number_and_digits(client: TestClient) ->
 def test_a_canvas_over_the_segmentation_limit_is_read_as_one_digit(
     shipped: TestClient, capsys: Any
 ) -> None:
-    """Segmentation's cost grows with the canvas: huge canvases are not segmented."""
-    big = draw_number("47", 1).resize((1600, 800))
+    """Segmentation's cost grows with the ink map: one over the limit is not segmented
+    (2400x540: under twice the working side, so not reduced, and 1.3 M pixels)."""
+    big = draw_number("47", 1).resize((2400, 540))
     png = BytesIO()
     big.save(png, format="PNG")
     capsys.readouterr()
@@ -132,4 +133,15 @@ def test_a_canvas_over_the_segmentation_limit_is_read_as_one_digit(
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["stages_ms"]["segment"] == 0.0
     assert len(body["digits"]) == 1 and body["number"] == str(body["digit"])
-    assert body["digits"][0]["box"]["right"] > 1000  # boxes are in the sent image's pixels
+    assert body["digits"][0]["box"]["right"] > 1500  # boxes are in the sent image's pixels
+
+
+def test_a_large_number_canvas_is_segmented_at_working_size(shipped: TestClient) -> None:
+    """1600x800 is read at 800x400 (under the limit): a number, boxes in the sent pixels."""
+    big = draw_number("47", 1).resize((1600, 800))
+    png = BytesIO()
+    big.save(png, format="PNG")
+    body = _predict(shipped, png.getvalue())
+    assert body["number"] == "47"
+    first, second = (read["box"] for read in body["digits"])
+    assert first["right"] <= second["left"] + 40 and second["right"] > 1000

@@ -10,17 +10,23 @@ config.js leaves API_BASE_URL empty, meaning "same origin": no CORS needed.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
 
+# As in digits/handler.py: no garbage collection while importing and building the app.
+gc.disable()
+
 # One BLAS thread, as in the Lambda handler (see digits/handler.py), before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
+from fastapi import FastAPI  # noqa: E402 - imported with the collector off, on purpose
+from starlette.staticfiles import StaticFiles  # noqa: E402 - imported with the collector off, on purpose
 
-from digits.app import create_app
+from digits.app import create_app  # noqa: E402 - imported with the collector off, on purpose
+
+gc.enable()  # importers of build_local_app (tests) get their collector back
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "frontend_static"
 HOST = "127.0.0.1"
@@ -42,8 +48,12 @@ def main() -> None:
     import uvicorn
 
     port = int(os.environ.get("PORT", "8000"))
+    gc.disable()
+    app = build_local_app()
+    gc.freeze()
+    gc.enable()
     # access_log off: the app already writes one JSON line per request.
-    uvicorn.run(build_local_app(), host=HOST, port=port, access_log=False, log_level="warning")
+    uvicorn.run(app, host=HOST, port=port, access_log=False, log_level="warning")
 
 
 if __name__ == "__main__":
