@@ -98,12 +98,82 @@ def render_function(data: dict[str, Any] | None) -> list[str]:
         imports["by_package"], imports["by_module"], strict=False
     ):
         lines.append(f"| {package} | {package_ms:.1f} | {module} | {module_ms:.1f} |")
+    lines += render_versus_seed(data)
     lines += [
         "",
         f"Model {data['model_version']}, Python {data['machine']['python']}. "
         + _measured(data["machine"]),
     ]
     return lines
+
+
+def render_versus_seed(data: dict[str, Any]) -> list[str]:
+    """Ours beside the seed's server, from the same run, with issue 13's goals."""
+    versus, goals = data.get("versus_seed"), data.get("goals")
+    if versus is None or goals is None:
+        return ["", "*Not measured against the seed yet: run `make benchmark`.*"]
+    canvases = versus["canvases"]
+    sizes = [str(size) for size in canvases["sizes"]]
+    lines = [
+        "",
+        "### Against the seed's server, same run",
+        "",
+        f"`bench/seed/`: the seed post's app as printed and its SVC (MNIST, scikit-learn's "
+        f"defaults). {canvases['per_size']} drawings at each of "
+        f"{', '.join(sizes)} px, interleaved; both servers under uvicorn, one worker, one "
+        "keep-alive client, one after the other; ratio = ours / seed.",
+        "",
+        "| figure | canvas | ours p50 / p99 | seed p50 / p99 | ratio (p50) |",
+        "|---|---|---|---|---|",
+    ]
+    for figure, key in (("decode + preprocess + model, in process", "in_process"),):
+        for size in [*sizes, "mixed"]:
+            ours, seed = versus[key]["ours"][size], versus[key]["seed"][size]
+            lines.append(_versus_row(figure, size, ours, seed))
+    for size in [*sizes, "mixed"]:
+        ours, seed = versus["http"]["ours"][size], versus["http"]["seed"][size]
+        lines.append(_versus_row("HTTP request, one client", size, ours, seed))
+    http, cold = versus["http"], versus["cold_start_s"]
+    path = ", ".join(
+        f"{size if size == 'mixed' else size + ' px'} {ms:.2f}"
+        for size, ms in versus["request_path_ms"].items()
+    )
+    lines += [
+        "",
+        "| figure | ours | seed | ratio | goal | met |",
+        "|---|---|---|---|---|---|",
+        f"| requests/s, one worker, mixed | {http['ours']['per_second']:.0f} | "
+        f"{http['seed']['per_second']:.0f} | x {goals['figures']['per_second_ratio']:.1f} | "
+        f"≥ x {goals['goals']['per_second_ratio']:.0f} | {_met(goals, 'per_second_ratio')} |",
+        f"| HTTP p50, mixed | {http['ours']['mixed']['p50_ms']:.2f} ms | "
+        f"{http['seed']['mixed']['p50_ms']:.2f} ms | {goals['figures']['http_p50_ratio']:.3f} | "
+        f"≤ {goals['goals']['http_p50_ratio']} | {_met(goals, 'http_p50_ratio')} |",
+        f"| cold start, spawn to first answer, median of {len(cold['ours_runs'])} | "
+        f"{cold['ours']:.3f} s | {cold['seed']:.3f} s | "
+        f"{goals['figures']['cold_start_ratio']:.3f} | ≤ {goals['goals']['cold_start_ratio']} | "
+        f"{_met(goals, 'cold_start_ratio')} |",
+        f"| in process p50, 280 / 560 px | {goals['figures']['in_process_p50_ms']['280']:.2f} / "
+        f"{goals['figures']['in_process_p50_ms']['560']:.2f} ms | - | - | ≤ 2 / 3 ms | "
+        f"{_met(goals, 'in_process_p50_ms')} |",
+        f"| Lambda handler p50, 280 px events | {goals['figures']['handler_p50_ms']:.2f} ms | - | "
+        f"- | ≤ {goals['goals']['handler_p50_ms']} ms | {_met(goals, 'handler_p50_ms')} |",
+        "",
+        f"The request path (HTTP p50 minus in-process p50: uvicorn, body, JSON answer, log "
+        f"line), ms: {path}.",
+    ]
+    return lines
+
+
+def _versus_row(figure: str, size: str, ours: dict[str, float], seed: dict[str, float]) -> str:
+    canvas = "mixed" if size == "mixed" else f"{size} px"
+    return (
+        f"| {figure} | {canvas} | {ours['p50_ms']:.2f} / {ours['p99_ms']:.2f} ms | "
+        f"{seed['p50_ms']:.2f} / {seed['p99_ms']:.2f} ms | {ours['p50_ms'] / seed['p50_ms']:.3f} |"
+    )
+
+
+def _met(goals: dict[str, Any], key: str) -> str:
+    return "yes" if goals["met"][key] else "**no**"
 
 
 def render_memory(data: dict[str, Any] | None) -> list[str]:

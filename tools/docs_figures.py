@@ -153,6 +153,16 @@ def summary(reports: Reports) -> str:
             f"| cold start, process to first answer, median | {cold['median_s']:.2f} s "
             f"(CPU {cold['cpu_median_s']:.2f} s) | `make benchmark` ({when}) |"
         )
+        versus = bench.get("versus_seed")
+        if versus is not None:
+            ours, seed = versus["http"]["ours"], versus["http"]["seed"]
+            rows.append(
+                f"| against the seed's server, 280-560 px canvases over HTTP | p50 "
+                f"{ours['mixed']['p50_ms']:.1f} vs {seed['mixed']['p50_ms']:.1f} ms, "
+                f"{ours['per_second']:.0f} vs {seed['per_second']:.0f} req/s, cold start "
+                f"{versus['cold_start_s']['ours']:.2f} vs {versus['cold_start_s']['seed']:.2f} s | "
+                f"`make benchmark` ({when}) |"
+            )
     else:
         for figure in ("latency in the function, warm, p50", "cold start, median"):
             rows.append(f"| {figure} | not measured yet | `make benchmark`, then `make docs` |")
