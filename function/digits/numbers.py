@@ -16,10 +16,13 @@ canvas in each direction) are read as one digit.
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
+
 from digits.components import Box
 from digits.model import DigitModel
 from digits.predictor import Prediction
-from digits.preprocess import INK_THRESHOLD, FloatImage
+from digits.preprocess import FloatImage, Ink
 from digits.segment import DigitReading, read_number
 
 # Ink at most this wide for its height, in one run of columns, is one digit.
@@ -28,17 +31,17 @@ SINGLE_ASPECT = 1.0
 SEGMENT_MAX_PIXELS = 1120 * 560
 
 
-def clearly_one_digit(ink: FloatImage, rows: slice, cols: slice) -> bool:
-    """True when the inked box (rows, cols) is narrow and has no blank column."""
+def clearly_one_digit(inked: npt.NDArray[np.bool_], rows: slice, cols: slice) -> bool:
+    """True when the inked box (rows, cols) of the ink mask is narrow and has no blank column."""
     height = rows.stop - rows.start
     width = cols.stop - cols.start
     if width > SINGLE_ASPECT * height:
         return False
-    return bool((ink[rows, cols] > INK_THRESHOLD).any(axis=0).all())
+    return bool(inked[rows, cols].any(axis=0).all())
 
 
 def read_digits(
-    ink: FloatImage,
+    ink: Ink,
     rows: slice,
     cols: slice,
     whole: Prediction,
@@ -56,7 +59,7 @@ def read_digits(
         Box(cols.start, rows.start, cols.stop, rows.stop),
         pixels,
     )
-    if ink.size > SEGMENT_MAX_PIXELS or clearly_one_digit(ink, rows, cols):
+    if ink.size > SEGMENT_MAX_PIXELS or clearly_one_digit(ink.mask, rows, cols):
         return [single], False
-    readings = read_number(ink, model)
+    readings = read_number(ink.full, model)
     return (readings if len(readings) >= 2 else [single]), True

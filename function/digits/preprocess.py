@@ -17,6 +17,7 @@ trained on, to the bit.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -45,24 +46,31 @@ MIN_EXTENT = 0.12
 # over ten times the detail that needs, a 560-pixel one (a 2x screen) twenty.
 WORKING_SIDE = 280
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+_LEVELS = np.arange(256, dtype=np.uint8)
+Gray = npt.NDArray[np.uint8] | FloatImage  # luminance 0-255
 
 
 def preprocess(image: Image.Image) -> FloatImage:
     """Return a (28, 28) float32 array in [0, 1], ink = 1, or raise EmptyCanvas."""
-    ink = ink_map(image)
-    rows, cols = ink_bounds(ink)
-    return fit_and_centre(ink[rows, cols])
+    ink = find_ink(image)
+    rows, cols = ink.bounds()
+    return fit_and_centre(ink.crop(rows, cols))
 
 
 def ink_map(image: Image.Image) -> FloatImage:
-    """Ink intensity in [0, 1], whatever the mode, alpha and polarity, per pixel of the
-    image reduced by ``working_scale(image.size)`` (its own pixels when that is 1)."""
+    """The whole ink map in floats (segmentation, evaluation): ``find_ink(image).full``."""
+    return find_ink(image).full
+
+
+def find_ink(image: Image.Image) -> Ink:
+    """The ink of any drawing, whatever the mode, alpha and polarity, at the working
+    size (``working_scale``), or EmptyCanvas when nothing stands out from the paper."""
     gray, alpha = _gray_and_alpha(image, working_scale(image.size))
-    ink = _ink_from_gray(gray)
+    ink = Ink.of(gray)
     if ink is None and alpha is not None:
         # Light strokes on a transparent, never-filled canvas vanish on white:
         # then the alpha channel itself is the drawing.
-        ink = _ink_from_gray(255.0 - alpha)
+        ink = Ink.of(255.0 - alpha)
     if ink is None:
         raise EmptyCanvas("no ink")
     return ink
@@ -73,16 +81,88 @@ def working_scale(size: tuple[int, int]) -> int:
     return max(1, min(size) // WORKING_SIDE)
 
 
+class Ink:
+    """Ink intensity in [0, 1] per working pixel: the contrast with the paper (the
+    border's median), scaled to the strongest stroke.
+
+    Only the digit's box is ever needed in floats, so the grey image is kept as it came
+    (8-bit for every common mode) and turned into ink where it is read: ``crop`` equals
+    ``full[rows, cols]`` bit for bit, and for 8-bit grey the ink mask is one integer
+    comparison. On the page's canvas that is a third of the float work it replaces.
+    """
+
+    def __init__(self, gray: Gray, background: float, peak: float) -> None:
+        self.gray = gray
+        self.shape: tuple[int, int] = gray.shape
+        self.size = gray.size
+        self._background = background
+        self._dark = background < 128.0  # light ink on a dark ground, as in MNIST itself
+        self._scale = 1.0 / peak
+
+    @classmethod
+    def of(cls, gray: Gray) -> Ink | None:
+        """The ink of a grey image, or None when its contrast is below MIN_CONTRAST."""
+        border = np.sort(np.concatenate((gray[0], gray[-1], gray[:, 0], gray[:, -1])))
+        # The median, as np.median computes it; np.median itself imports numpy.ma on
+        # first use, 12 ms of the first request after a cold start.
+        middle = border[[(border.size - 1) // 2, border.size // 2]].astype(np.float32)
+        background = float(middle.mean())
+        if gray.dtype == np.uint8:
+            # The strongest stroke is the darkest (or lightest) level, in float32 as the
+            # per-pixel contrast computes it.
+            paper, extreme = (
+                np.float32(background),
+                np.float32(gray.max() if background < 128.0 else gray.min()),
+            )
+            peak = float(extreme - paper if background < 128.0 else paper - extreme)
+        else:
+            contrast = gray - background if background < 128.0 else background - gray
+            peak = float(contrast.max(initial=0.0))
+        return cls(gray, background, peak) if peak >= MIN_CONTRAST else None
+
+    def crop(self, rows: slice, cols: slice) -> FloatImage:
+        return self._ink(self.gray[rows, cols])
+
+    @cached_property
+    def full(self) -> FloatImage:
+        return self._ink(self.gray)
+
+    @cached_property
+    def mask(self) -> npt.NDArray[np.bool_]:
+        """Where the ink is over INK_THRESHOLD: what the bounding box is made of."""
+        if self.gray.dtype != np.uint8:
+            return self.full > INK_THRESHOLD
+        # The same test on the 256 levels, then by level: ink falls with the grey level
+        # on light paper (rises on dark), so the levels that pass are a prefix (suffix).
+        passing = int(np.count_nonzero(self._ink(_LEVELS) > INK_THRESHOLD))
+        return self.gray >= 256 - passing if self._dark else self.gray < passing
+
+    def bounds(self) -> tuple[slice, slice]:
+        """Bounding box of the ink as slices, or EmptyCanvas for a speck."""
+        return _bounds(self.mask)
+
+    def _ink(self, gray: Gray) -> FloatImage:
+        values = gray.astype(np.float32, copy=False)
+        contrast = values - self._background if self._dark else self._background - values
+        # In place, and only on what is read.
+        contrast *= self._scale
+        ink: FloatImage = np.clip(contrast, 0.0, 1.0, out=contrast)
+        return ink
+
+
 def ink_bounds(ink: FloatImage) -> tuple[slice, slice]:
-    """Bounding box of the ink as slices, or EmptyCanvas for a speck."""
-    mask = ink > INK_THRESHOLD
+    """Bounding box of a float ink map's ink as slices, or EmptyCanvas for a speck."""
+    return _bounds(ink > INK_THRESHOLD)
+
+
+def _bounds(mask: npt.NDArray[np.bool_]) -> tuple[slice, slice]:
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         raise EmptyCanvas("no ink")
     height = int(rows[-1] - rows[0] + 1)
     width = int(cols[-1] - cols[0] + 1)
-    if max(height, width) < MIN_EXTENT * min(ink.shape):
+    if max(height, width) < MIN_EXTENT * min(mask.shape):
         raise EmptyCanvas("speck")
     return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
@@ -96,26 +176,23 @@ def fit_and_centre(crop: FloatImage) -> FloatImage:
     centre_y = float(crop.sum(axis=1) @ (np.arange(height) + 0.5)) / mass
     centre_x = float(crop.sum(axis=0) @ (np.arange(width) + 0.5)) / mass
     # The 28x28 field seen in crop coordinates: one area-averaging resize of that
-    # window places the digit with a sub-pixel shift, no second interpolation.
+    # window places the digit with a sub-pixel shift, no second interpolation. The
+    # window reaches past the crop: the crop is pasted onto zeros the window's size
+    # (Image.crop would do the same, but checks the window against the decode limit).
     y0 = centre_y - CENTRE / scale
     x0 = centre_x - CENTRE / scale
     span = SIZE / scale
-    pad_top, pad_left = _pad_before(y0), _pad_before(x0)
-    pad_bottom = max(0, math.ceil(y0 + span - height))
-    pad_right = max(0, math.ceil(x0 + span - width))
-    padded = np.pad(crop, ((pad_top, pad_bottom), (pad_left, pad_right)))
-    window = (x0 + pad_left, y0 + pad_top, x0 + pad_left + span, y0 + pad_top + span)
-    field = Image.fromarray(padded, mode="F").resize((SIZE, SIZE), Image.Resampling.BOX, box=window)
+    left, top = math.floor(x0), math.floor(y0)
+    window = Image.new("F", (math.ceil(x0 + span) - left, math.ceil(y0 + span) - top))
+    window.paste(Image.fromarray(crop, mode="F"), (-left, -top))
+    box = (x0 - left, y0 - top, x0 - left + span, y0 - top + span)
+    field = window.resize((SIZE, SIZE), Image.Resampling.BOX, box=box)
     return np.clip(np.asarray(field, dtype=np.float32), 0.0, 1.0)
 
 
-def _pad_before(start: float) -> int:
-    return max(0, math.ceil(-start))
-
-
-def _gray_and_alpha(image: Image.Image, scale: int) -> tuple[FloatImage, FloatImage | None]:
+def _gray_and_alpha(image: Image.Image, scale: int) -> tuple[Gray, FloatImage | None]:
     """Luminance 0-255 composited on white, and the alpha channel if there is one, both
-    reduced ``scale`` times."""
+    reduced ``scale`` times; 8-bit unless compositing or the mode needs floats."""
     mode = image.mode
     if mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
@@ -139,7 +216,7 @@ def _gray_and_alpha(image: Image.Image, scale: int) -> tuple[FloatImage, FloatIm
     gray_image = image.convert("L")
     if scale > 1:
         gray_image = gray_image.reduce(scale)
-    return np.asarray(gray_image, dtype=np.float32), None
+    return np.asarray(gray_image), None
 
 
 def _lowest_alpha(image: Image.Image) -> int:
@@ -152,20 +229,3 @@ def _reduced(values: FloatImage, scale: int) -> FloatImage:
     if scale == 1:
         return values
     return np.asarray(Image.fromarray(values, mode="F").reduce(scale), dtype=np.float32)
-
-
-def _ink_from_gray(gray: FloatImage) -> FloatImage | None:
-    """Ink relative to the background (the border's median), or None if blank."""
-    border = np.sort(np.concatenate((gray[0], gray[-1], gray[:, 0], gray[:, -1])))
-    # The median, as np.median computes it; np.median itself imports numpy.ma on first
-    # use, 12 ms of the first request after a cold start.
-    background = float(border[[(border.size - 1) // 2, border.size // 2]].mean())
-    # Dark background: white (or light) ink on black, as in MNIST itself.
-    contrast = gray - background if background < 128.0 else background - gray
-    peak = float(contrast.max(initial=0.0))
-    if peak < MIN_CONTRAST:
-        return None
-    # In place: this runs on every (working) pixel of every request.
-    contrast *= 1.0 / peak
-    ink: FloatImage = np.clip(contrast, 0.0, 1.0, out=contrast)
-    return ink

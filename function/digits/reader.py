@@ -23,7 +23,7 @@ from PIL import Image
 from digits.decode import ImageLimits, bytes_from_data_url, open_image
 from digits.numbers import read_digits
 from digits.predictor import Prediction, Predictor
-from digits.preprocess import FloatImage, fit_and_centre, ink_bounds, ink_map, working_scale
+from digits.preprocess import FloatImage, find_ink, fit_and_centre, working_scale
 from digits.segment import DigitReading
 
 # The stages a Reading times, in order (the request log adds "serialize").
@@ -72,16 +72,16 @@ def read_image(image: Image.Image, predictor: Predictor, *, number: bool = False
 def open_drawing(data_url: str, limits: ImageLimits) -> Image.Image:
     """A data URL -> its image, refused (EmptyCanvas) when nothing is drawn on it."""
     image = open_image(bytes_from_data_url(data_url), limits)
-    ink_map(image)  # raises EmptyCanvas
+    find_ink(image)  # raises EmptyCanvas
     return image
 
 
 def _read(image: Image.Image, predictor: Predictor, number: bool, started: float) -> Reading:
     decoded = time.perf_counter()
-    # preprocess() in its three steps: the ink map and its bounds serve the number too.
-    ink = ink_map(image)
-    rows, cols = ink_bounds(ink)
-    pixels = fit_and_centre(ink[rows, cols])
+    # preprocess() in its three steps: the ink and its bounds serve the number too.
+    ink = find_ink(image)
+    rows, cols = ink.bounds()
+    pixels = fit_and_centre(ink.crop(rows, cols))
     preprocessed = time.perf_counter()
     prediction = predictor.predict(pixels)
     predicted = time.perf_counter()
