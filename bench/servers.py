@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The environment as the benchmark found it: what importing our handler sets for its own
+# process (OPENBLAS_NUM_THREADS) must not reach the seed's server, which runs as shipped.
+BASE_ENV = dict(os.environ)
 PYTHONPATH = f"{ROOT / 'function'}:{ROOT}"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -65,7 +68,7 @@ def running(
     server: Server, port: int | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     port = port or free_port()
-    env = {**os.environ, **{k: v.format(port=port) for k, v in server.env.items()}}
+    env = {**BASE_ENV, **{k: v.format(port=port) for k, v in server.env.items()}}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
         server.argv(port), env=env, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

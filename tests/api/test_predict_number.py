@@ -124,8 +124,8 @@ def test_a_canvas_over_the_segmentation_limit_is_read_as_one_digit(
     shipped: TestClient, capsys: Any
 ) -> None:
     """Segmentation's cost grows with the ink map: one over the limit is not segmented
-    (2400x540: under twice the working side, so not reduced, and 1.3 M pixels)."""
-    big = draw_number("47", 1).resize((2400, 540))
+    (2400x390: under twice the working side, so not reduced, and 0.94 M pixels)."""
+    big = draw_number("47", 1).resize((2400, 390))
     png = BytesIO()
     big.save(png, format="PNG")
     capsys.readouterr()

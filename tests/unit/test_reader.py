@@ -81,9 +81,13 @@ def test_refusals_are_the_domain_errors(predictor: Predictor, tmp_path: Path) ->
 def test_a_large_canvas_reads_as_the_full_size_pipeline_would(
     predictor: Predictor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The working-size reduction moves no answer: 60 drawings at 560 px, read reduced and
-    (WORKING_SIDE out of reach) at full size, give the same digits, near the same confidence."""
-    pngs = [canvas_png(index % 10, variant=index // 10 + 1, size=560) for index in range(60)]
+    """The working-size reduction moves no answer: 60 drawings at 400 and 560 px, read
+    reduced and (WORKING_SIDE out of reach) at full size: same digits, near the same
+    confidence."""
+    pngs = [
+        canvas_png(index % 10, variant=index // 10 + 1, size=400 + 160 * (index % 2))
+        for index in range(60)
+    ]
     reduced = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
     monkeypatch.setattr("digits.preprocess.WORKING_SIDE", 10**6)
     full = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
