@@ -34,6 +34,10 @@ LEGACY_MODEL_PATH = MODEL_PATH
 
 # --- app/services/image_preprocessing.py ----------------------------------------------
 def center_by_mass_np(data: np.ndarray) -> np.ndarray:
+    """
+    질량 중심(centroid)을 이미지 중앙(13.5, 13.5)에 가깝게 이동.
+    SciPy 없이 numpy만으로 shift 구현.
+    """
     ys, xs = np.indices(data.shape)
     total = float(data.sum())
     if total <= 0:
@@ -58,6 +62,9 @@ def center_by_mass_np(data: np.ndarray) -> np.ndarray:
 
 
 def preprocess_canvas_png_to_28x28(img: Image.Image) -> np.ndarray:
+    """
+    캔버스 PNG를 MNIST 스타일 28x28 grayscale 배열로 전처리.
+    """
     img = img.convert("L")
     img = ImageOps.invert(img)
     arr = np.asarray(img)
@@ -111,6 +118,9 @@ model = load_model()
 
 
 def debug_print_image_28(data_28: np.ndarray) -> None:
+    """
+    28x28 데이터를 터미널에 대략 시각화.
+    """
     print("\n[AI가 인식한 28x28 이미지 데이터]\n")
     for row in data_28:
         line = ""
@@ -132,7 +142,13 @@ def predict_digit_from_data_url(data_url: str) -> int:
     data_28 = preprocess_canvas_png_to_28x28(img)
     debug_print_image_28(data_28)
     values = data_28.flatten().reshape(1, -1)
-    print("X range:", float(values.min()), float(values.max()), "mean:", float(values.mean()))
+    print(
+        "X range:",
+        float(values.min()),
+        float(values.max()),
+        "mean:",
+        float(values.mean()),
+    )
     try:
         scores = model.decision_function(values)[0]
         top = np.argsort(scores)[::-1][:3]
@@ -173,4 +189,5 @@ app.add_middleware(
     allow_methods=["*"],
     allow_headers=["*"],
 )
-app.include_router(router)
+predict_router = router
+app.include_router(predict_router)
