@@ -28,7 +28,7 @@ help:
 	@echo "                   and the page, at http://127.0.0.1:3000 (PORT= to change; no Docker)"
 	@echo "make sam-local  sam build + sam local start-api with Docker, and the page, at"
 	@echo "                http://127.0.0.1:3000 (PORT= to change; docs/sam-docker.md)"
-	@echo "make benchmark  the function's cold start, warm latency and req/s (README)"
+	@echo "make benchmark  cold start, latency per canvas size and req/s, beside the seed's server"
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
