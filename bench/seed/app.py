@@ -10,8 +10,8 @@ SEED_MODEL (the post's backend/models/ folder does not exist here). The per-requ
 prints (the 28x28 as text, the value range, the top-3 scores) are kept: they are
 part of what the seed's server does for every request.
 """
-# The seed's code as printed, its int(round(...)) and bare except-pass included:
-# ruff: noqa: RUF046, S110
+# The seed's code as printed, its int(round(...)) included:
+# ruff: noqa: RUF046
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def predict_digit_from_data_url(data_url: str) -> int:
         scores = model.decision_function(values)[0]
         top = np.argsort(scores)[::-1][:3]
         print("top3 scores:", [(int(i), float(scores[i])) for i in top])
-    except Exception:
+    except Exception:  # noqa: S110 - the seed's own code, kept as printed
         pass
     prediction = model.predict(values)[0]
     return int(prediction)

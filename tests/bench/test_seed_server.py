@@ -53,7 +53,9 @@ def test_the_seed_app_is_the_seed_documents_code(seed_app: ModuleType) -> None:
         "load_model", "debug_print_image_28", "predict_digit_from_data_url", "predict_digit",
     )  # fmt: skip
     for name in functions:
-        source = re.sub(r"\s+", "", inspect.getsource(getattr(seed_app, name)))
+        # Our only additions are suppression comments, which the document does not have.
+        source = re.sub(r"\s+#\s*noqa[^\n]*", "", inspect.getsource(getattr(seed_app, name)))
+        source = re.sub(r"\s+", "", source)
         assert source in document, name
 
 
