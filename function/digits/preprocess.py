@@ -95,8 +95,7 @@ class Ink:
 
     def __init__(self, gray: Gray, background: float, peak: float) -> None:
         self.gray = gray
-        self.shape: tuple[int, int] = gray.shape
-        self.size = gray.size
+        self.size = gray.size  # working pixels: what segmentation's cost grows with
         self._background = background
         self._dark = background < 128.0  # light ink on a dark ground, as in MNIST itself
         self._scale = 1.0 / peak

@@ -259,6 +259,23 @@ def test_format_2_bundles_that_do_not_agree_are_model_unavailable(
         load_model(path)
 
 
+@pytest.mark.parametrize(("temperature", "loads"), [(0.05, True), (20.0, True), (0.0499, False),
+                                                     (20.01, False)])  # fmt: skip
+def test_the_temperature_range_includes_both_ends(
+    tmp_path: Path, temperature: float, loads: bool
+) -> None:
+    features = random_features()
+    ensemble = MlpEnsemble((network_for(features.size),), features, temperature)
+    path = tmp_path / "edge.joblib"
+    joblib.dump(ensemble.to_bundle(), path)
+    if loads:
+        loaded = load_model(path)
+        assert isinstance(loaded, MlpEnsemble) and loaded.temperature == temperature
+    else:
+        with pytest.raises(ModelUnavailable, match=f"temperature {temperature} is out of range"):
+            load_model(path)
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("with_features", [False, True], ids=["pixels", "features"])
 def test_export_folds_the_standardisation_into_the_first_layer(with_features: bool) -> None:

@@ -17,6 +17,7 @@ from digits.preprocess import (
     MIN_CONTRAST,
     MIN_EXTENT,
     SIZE,
+    find_ink,
     fit_and_centre,
     ink_bounds,
     ink_map,
@@ -329,3 +330,47 @@ def test_a_large_grey_canvas_in_floats_is_reduced_too(monkeypatch: pytest.Monkey
     assert ink_map(large).shape == (280, 280)
     difference = np.abs(preprocess(large) - _unreduced(large, monkeypatch))
     assert difference.mean() < 0.006
+
+
+@pytest.mark.parametrize("mode", ["L", "F"])
+def test_the_paper_is_the_borders_median_exactly(mode: str) -> None:
+    """Noisy paper: the ink is the contrast with the border's median (np.median's value),
+    scaled to the darkest stroke, on 8-bit and float images alike."""
+    grey = np.full((80, 90), 230, np.uint8)
+    # Half the border at 100, half at 200: the two middle values differ (median 150).
+    grey[0], grey[-1] = 100, 100
+    grey[:, 0], grey[:, -1] = 200, 200
+    grey[0, 1:4], grey[-1, 1:4] = 200, 200
+    grey[20:60, 30:36] = 10
+    border = np.concatenate((grey[0], grey[-1], grey[:, 0], grey[:, -1])).astype(np.float32)
+    middle = np.sort(border)[[border.size // 2 - 1, border.size // 2]]
+    assert border.size % 2 == 0 and middle[0] != middle[1]
+    paper = float(np.median(border))
+    expected = np.clip((paper - grey.astype(np.float32)) / (paper - 10.0), 0.0, 1.0)
+    ink = find_ink(Image.fromarray(grey).convert(mode))
+    np.testing.assert_allclose(ink.full, expected, atol=1e-6)
+    assert ink.size == 80 * 90
+    rows, cols = ink.bounds()
+    np.testing.assert_array_equal(ink.crop(rows, cols), ink.full[rows, cols])
+
+
+@pytest.mark.parametrize("mode", ["L", "F"])
+def test_paper_at_mid_grey_counts_as_light_paper(mode: str) -> None:
+    """The polarity boundary: paper at 128 with dark ink is light paper; at 127, dark."""
+    light = canvas(mode="L", background=128, ink=0).convert(mode)
+    assert np.abs(preprocess(light) - REFERENCE).max() < 1e-3
+    dark = canvas(mode="L", background=127, ink=255).convert(mode)
+    assert np.abs(preprocess(dark) - REFERENCE).max() < 1e-3
+
+
+def test_white_ink_on_black_in_floats_reads_like_black_on_white() -> None:
+    chalk = canvas(mode="L", background=0, ink=255).convert("F")
+    assert np.abs(preprocess(chalk) - REFERENCE).max() < 1e-3
+
+
+def test_compositing_reads_the_alpha_band_not_a_colour_band() -> None:
+    """Blue strokes on a transparent canvas whose hidden colour is blue too: only the alpha
+    band tells the strokes from the paper (the blue band is 255 everywhere)."""
+    hidden_blue = canvas(background=(0, 0, 255, 0), ink=(0, 0, 255, 255))
+    expected = preprocess(canvas(background=(255, 255, 255, 255), ink=(0, 0, 255, 255)))
+    assert np.abs(preprocess(hidden_blue) - expected).max() < 1e-3
