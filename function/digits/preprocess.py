@@ -90,14 +90,14 @@ class Ink:
     Only the digit's box is ever needed in floats, so the grey image is kept as it came
     (8-bit for every common mode) and turned into ink where it is read: ``crop`` equals
     ``full[rows, cols]`` bit for bit, and for 8-bit grey the ink mask is one integer
-    comparison. On the page's canvas that is a third of the float work it replaces.
+    comparison: on the page's canvas, a fraction of the float work a whole map costs.
     """
 
     def __init__(self, gray: Gray, background: float, peak: float) -> None:
         self.gray = gray
         self.size = gray.size  # working pixels: what segmentation's cost grows with
         self._background = background
-        self._dark = background < 128.0  # light ink on a dark ground, as in MNIST itself
+        self._dark = background < 128.0  # as in Ink.of
         self._scale = 1.0 / peak
 
     @classmethod
@@ -108,16 +108,14 @@ class Ink:
         # first use, 12 ms of the first request after a cold start.
         middle = border[[(border.size - 1) // 2, border.size // 2]].astype(np.float32)
         background = float(middle.mean())
+        dark = background < 128.0  # light ink on a dark ground, as in MNIST itself
         if gray.dtype == np.uint8:
-            # The strongest stroke is the darkest (or lightest) level, in float32 as the
+            # The strongest stroke is the lightest (darkest) level, in float32 as the
             # per-pixel contrast computes it.
-            paper, extreme = (
-                np.float32(background),
-                np.float32(gray.max() if background < 128.0 else gray.min()),
-            )
-            peak = float(extreme - paper if background < 128.0 else paper - extreme)
+            paper = np.float32(background)
+            peak = float(np.float32(gray.max()) - paper if dark else paper - np.float32(gray.min()))
         else:
-            contrast = gray - background if background < 128.0 else background - gray
+            contrast = gray - background if dark else background - gray
             peak = float(contrast.max(initial=0.0))
         return cls(gray, background, peak) if peak >= MIN_CONTRAST else None
 
