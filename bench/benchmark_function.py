@@ -28,7 +28,6 @@ makes docs/performance.md: no figure is typed in.
 from __future__ import annotations
 
 import argparse
-import base64
 import compileall
 import contextlib
 import io
@@ -48,7 +47,7 @@ sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 from tqdm import tqdm  # noqa: E402
 
 from bench import servers  # noqa: E402
-from tools.canvas import canvas_png  # noqa: E402
+from tools.canvas import canvas_png, data_url  # noqa: E402
 
 EVENT = ROOT / "events" / "http-v2-predict-json.json"
 RESULTS = ROOT / "bench" / "results" / "benchmark_function.json"
@@ -100,14 +99,9 @@ class Context:
     aws_request_id = "benchmark"
 
 
-def canvas_bodies(count: int) -> list[bytes]:
-    """JSON bodies of different drawings: every digit, many hands."""
-    bodies = []
-    for index in range(count):
-        png = canvas_png(index % 10, variant=index // 10 + 1)
-        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-        bodies.append(json.dumps({"image": url}).encode())
-    return bodies
+def canvas_pngs(count: int) -> list[bytes]:
+    """280 px canvas PNGs of different drawings: every digit, many hands."""
+    return [canvas_png(index % 10, variant=index // 10 + 1) for index in range(count)]
 
 
 def cold_start() -> tuple[list[float], list[float]]:
@@ -217,7 +211,7 @@ def mixed_canvases() -> tuple[list[int], list[bytes]]:
 
 
 def json_body(png: bytes) -> bytes:
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+    return json.dumps({"image": data_url(png)}).encode()
 
 
 def by_size(sizes: list[int], values: list[float]) -> dict[str, dict[str, float]]:
@@ -281,7 +275,7 @@ def versus_seed(seed_model: Path) -> dict[str, Any]:
 def _seed_in_process(seed_model: Path, pngs: list[bytes]) -> list[float]:
     """ms per drawing for the seed's predict_digit_from_data_url, in a process of its own
     with the environment the benchmark started with (its prints discarded)."""
-    urls = ["data:image/png;base64," + base64.b64encode(png).decode() for png in pngs]
+    urls = [data_url(png) for png in pngs]
     env = {**servers.BASE_ENV, "PYTHONPATH": servers.PYTHONPATH, "SEED_MODEL": str(seed_model)}
     with tempfile.TemporaryDirectory() as folder:
         drawings = Path(folder) / "urls.json"
@@ -402,7 +396,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  median {statistics.median(cold):.3f} s   (runs: {runs})")
     print(f"  CPU time of the process by then: median {statistics.median(cold_cpu):.3f} s")
 
-    bodies = canvas_bodies(WARM_REQUESTS)
+    pngs = canvas_pngs(WARM_REQUESTS)
+    bodies = [json_body(png) for png in pngs]
     latencies, cpu, stages = warm(bodies)
     medians = {stage: statistics.median(values) for stage, values in stages.items()}
     overhead = percentile(latencies, 0.5) - sum(medians.values())
@@ -423,7 +418,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {stage:<11} {value:6.3f} ms (median)")
     print(f"  {'overhead':<11} {overhead:6.3f} ms (p50 minus the stages: Mangum, routing, log)")
 
-    pngs = [canvas_png(index % 10, variant=index // 10 + 1) for index in range(WARM_REQUESTS)]
     read_totals, read_cpu, read_stages = reader(pngs)
     results["reader"] = {
         "drawings": len(read_totals),

@@ -126,13 +126,13 @@ def render_versus_seed(data: dict[str, Any]) -> list[str]:
         "| figure | canvas | ours p50 / p99 | seed p50 / p99 | ratio (p50) |",
         "|---|---|---|---|---|",
     ]
-    for figure, key in (("decode + preprocess + model, in process", "in_process"),):
+    for figure, key in (
+        ("decode + preprocess + model, in process", "in_process"),
+        ("HTTP request, one client", "http"),
+    ):
         for size in [*sizes, "mixed"]:
             ours, seed = versus[key]["ours"][size], versus[key]["seed"][size]
             lines.append(_versus_row(figure, size, ours, seed))
-    for size in [*sizes, "mixed"]:
-        ours, seed = versus["http"]["ours"][size], versus["http"]["seed"][size]
-        lines.append(_versus_row("HTTP request, one client", size, ours, seed))
     http, cold = versus["http"], versus["cold_start_s"]
     path = ", ".join(
         f"{size if size == 'mixed' else size + ' px'} {ms:.2f}"

@@ -67,12 +67,13 @@ def ink_map(image: Image.Image) -> FloatImage:
 def find_ink(image: Image.Image) -> Ink:
     """The ink of any drawing, whatever the mode, alpha and polarity, at the working
     size (``working_scale``), or EmptyCanvas when nothing stands out from the paper."""
-    gray, alpha = _gray_and_alpha(image, working_scale(image.size))
-    ink = Ink.of(gray)
+    scale = working_scale(image.size)
+    gray, alpha = _gray_and_alpha(image, scale)
+    ink = Ink.of(gray, scale)
     if ink is None and alpha is not None:
         # Light strokes on a transparent, never-filled canvas vanish on white:
         # then the alpha channel itself is the drawing.
-        ink = Ink.of(255.0 - alpha)
+        ink = Ink.of(255.0 - alpha, scale)
     if ink is None:
         raise EmptyCanvas("no ink")
     return ink
@@ -93,22 +94,24 @@ class Ink:
     comparison: on the page's canvas, a fraction of the float work a whole map costs.
     """
 
-    def __init__(self, gray: Gray, background: float, peak: float) -> None:
+    def __init__(self, gray: Gray, background: float, peak: float, scale: int = 1) -> None:
         self.gray = gray
         self.size = gray.size  # working pixels: what segmentation's cost grows with
+        self.scale = scale  # how many times the image was reduced to make this map
         self._background = background
-        self._dark = background < 128.0  # as in Ink.of
-        self._scale = 1.0 / peak
+        self._dark = _dark_paper(background)
+        self._per_contrast = 1.0 / peak
 
     @classmethod
-    def of(cls, gray: Gray) -> Ink | None:
-        """The ink of a grey image, or None when its contrast is below MIN_CONTRAST."""
+    def of(cls, gray: Gray, scale: int = 1) -> Ink | None:
+        """The ink of a grey image (reduced ``scale`` times from the drawing), or None
+        when its contrast is below MIN_CONTRAST."""
         border = np.sort(np.concatenate((gray[0], gray[-1], gray[:, 0], gray[:, -1])))
         # The median, as np.median computes it; np.median itself imports numpy.ma on
         # first use, 12 ms of the first request after a cold start.
         middle = border[[(border.size - 1) // 2, border.size // 2]].astype(np.float32)
         background = float(middle.mean())
-        dark = background < 128.0  # light ink on a dark ground, as in MNIST itself
+        dark = _dark_paper(background)
         if gray.dtype == np.uint8:
             # The strongest stroke is the lightest (darkest) level, in float32 as the
             # per-pixel contrast computes it.
@@ -117,7 +120,7 @@ class Ink:
         else:
             contrast = gray - background if dark else background - gray
             peak = float(contrast.max(initial=0.0))
-        return cls(gray, background, peak) if peak >= MIN_CONTRAST else None
+        return cls(gray, background, peak, scale) if peak >= MIN_CONTRAST else None
 
     def crop(self, rows: slice, cols: slice) -> FloatImage:
         return self._ink(self.gray[rows, cols])
@@ -144,9 +147,14 @@ class Ink:
         values = gray.astype(np.float32, copy=False)
         contrast = values - self._background if self._dark else self._background - values
         # In place, and only on what is read.
-        contrast *= self._scale
+        contrast *= self._per_contrast
         ink: FloatImage = np.clip(contrast, 0.0, 1.0, out=contrast)
         return ink
+
+
+def _dark_paper(background: float) -> bool:
+    """Light ink on a dark ground, as in MNIST itself."""
+    return background < 128.0
 
 
 def ink_bounds(ink: FloatImage) -> tuple[slice, slice]:

@@ -23,7 +23,7 @@ from PIL import Image
 from digits.decode import ImageLimits, bytes_from_data_url, open_image
 from digits.numbers import read_digits
 from digits.predictor import Prediction, Predictor
-from digits.preprocess import FloatImage, find_ink, fit_and_centre, working_scale
+from digits.preprocess import FloatImage, find_ink, fit_and_centre
 from digits.segment import DigitReading
 
 # The stages a Reading times, in order (the request log adds "serialize").
@@ -92,9 +92,8 @@ def _read(image: Image.Image, predictor: Predictor, number: bool, started: float
             ink, rows, cols, prediction, pixels, predictor.require_model()
         )
         # Boxes in the sent image's pixels, whatever size the ink map was made at.
-        scale = working_scale(image.size)
         readings = tuple(
-            replace(read, box=read.box.scaled(scale, image.size)) if scale > 1 else read
+            replace(read, box=read.box.scaled(ink.scale, image.size)) if ink.scale > 1 else read
             for read in found
         )
     numbered = time.perf_counter()
