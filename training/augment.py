@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
+from skimage.filters import gaussian
 from skimage.morphology import skeletonize
+from skimage.transform import warp
 
 CANVAS = 280
 UPSAMPLE = 4  # skeletons are traced on a 4x upsampled digit for smooth strokes
@@ -90,13 +92,17 @@ class Warp:
     shear: float = 0.25
     aspect: float = 0.18
     elastic_px: float = 1.1  # displacement std-dev of the coarse control grid
+    # Simard et al.'s elastic distortion of the MNIST image itself (the second renderer):
+    # a random field smoothed by a Gaussian of PIXEL_ELASTIC_SIGMA, times this, in 28x28
+    # pixels (they used 34); 0 leaves the digit's own strokes undistorted.
+    pixel_elastic: float = 0.0
 
 
 def warp_points(points: Points, rng: Generator, warp: Warp) -> Points:
     centre = points.mean(axis=0)
     moved = points - centre
     if warp.elastic_px > 0:
-        moved = moved + _elastic_displacement(points, rng, warp.elastic_px)
+        moved = moved + elastic_displacement(points, rng, warp.elastic_px)
     angle = math.radians(rng.uniform(-warp.rotation_deg, warp.rotation_deg))
     cos, sin = math.cos(angle), math.sin(angle)
     rotation = np.array([[cos, -sin], [sin, cos]], dtype=np.float32)
@@ -108,7 +114,7 @@ def warp_points(points: Points, rng: Generator, warp: Warp) -> Points:
     return warped
 
 
-def _elastic_displacement(points: Points, rng: Generator, std_px: float) -> Points:
+def elastic_displacement(points: Points, rng: Generator, std_px: float) -> Points:
     """Bilinear interpolation of random displacements on a 4x4 grid over 28x28."""
     grid = rng.normal(0.0, std_px, size=(4, 4, 2)).astype(np.float32)
     cells = np.clip(points / 28.0 * 3.0, 0.0, 2.999)
@@ -120,6 +126,25 @@ def _elastic_displacement(points: Points, rng: Generator, std_px: float) -> Poin
     bottom = grid[gy + 1, gx] * (1 - fx) + grid[gy + 1, gx + 1] * fx
     displacement: Points = (top * (1 - fy) + bottom * fy).astype(np.float32)
     return displacement
+
+
+PIXEL_ELASTIC_SIGMA = 4.0  # in 28x28 pixels, as Simard et al. (2003)
+
+
+def elastic_image(image: Image.Image, rng: Generator, alpha: float) -> Image.Image:
+    """Simard et al.'s elastic distortion of a square "L" image: each pixel moved by a
+    random field smoothed by a Gaussian; alpha and sigma are in 28x28 pixels."""
+    side = image.width
+    per_pixel = side / 28.0
+    fields = [
+        gaussian(rng.uniform(-1.0, 1.0, (side, side)), PIXEL_ELASTIC_SIGMA * per_pixel)  # type: ignore[no-untyped-call]
+        * (alpha * per_pixel)
+        for _ in range(2)
+    ]
+    rows, cols = np.mgrid[0:side, 0:side].astype(np.float64)
+    source = np.stack([rows + fields[0], cols + fields[1]])
+    pixels = warp(np.asarray(image, np.float64) / 255.0, source, order=1, cval=0.0)  # type: ignore[no-untyped-call]
+    return Image.fromarray(np.rint(pixels * 255.0).astype(np.uint8))
 
 
 def draw_points(
@@ -178,6 +203,8 @@ def transform_pen_digit(digit: npt.NDArray[np.uint8], rng: Generator, warp: Warp
     warped = upsampled.transform(
         (112, 112), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR
     )
+    if warp.pixel_elastic:
+        warped = elastic_image(warped, rng, warp.pixel_elastic)
     thickness = rng.choice(["thin", "same", "thick", "thicker"], p=[0.15, 0.3, 0.35, 0.2])
     if thickness == "thin":
         warped = warped.filter(ImageFilter.MinFilter(3))

@@ -37,6 +37,7 @@ CHUNK = 1000  # digits per job (seeds derive from it: changing it changes every 
 Pixels = npt.NDArray[np.uint8]  # (n, 784) preprocessed, quantised to bytes
 Labels = npt.NDArray[np.uint8]
 Renderer = Callable[[int, np.random.Generator], Image.Image]
+AS_WRITTEN = PenVariation()  # real use's variety, nothing added to the writer's strokes
 
 
 def workers() -> int:
@@ -64,6 +65,7 @@ _labels: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
 _skeletons: list[Points] = []
 _pen_digits: list[PenDigit] = []
 _pen_variation = PenVariation()
+_warp = Warp()
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ def _render(kind: str, index: int, rng: np.random.Generator) -> Image.Image:
     label = int(_labels[index])
     if kind == "augment":
         if rng.random() < 0.7:
-            return redraw_with_brush(_skeletons[index], label, rng, Warp())
-        return transform_pen_digit(_images[index], rng, Warp())
+            return redraw_with_brush(_skeletons[index], label, rng, _warp)
+        return transform_pen_digit(_images[index], rng, _warp)
     if kind == "canvas-fill":
         return canvas_fill(_skeletons[index], rng)
     if kind == "canvas-small":
@@ -122,10 +124,11 @@ def _init(
     skeletons: list[Points],
     pen_digits: list[PenDigit],
     pen_variation: PenVariation,
+    warp: Warp,
 ) -> None:
-    global _images, _labels, _skeletons, _pen_digits, _pen_variation  # per-worker, read-only
+    global _images, _labels, _skeletons, _pen_digits, _pen_variation, _warp  # per-worker
     _images, _labels, _skeletons, _pen_digits = images, labels, skeletons, pen_digits
-    _pen_variation = pen_variation
+    _pen_variation, _warp = pen_variation, warp
 
 
 def _map(
@@ -136,8 +139,11 @@ def _map(
     progress: str,
     pen_digits: list[PenDigit] | None = None,
     pen_variation: PenVariation | None = None,
+    warp: Warp | None = None,
 ) -> Iterator[npt.NDArray[np.uint8] | list[Points]]:
-    _init(images, labels, skeletons, pen_digits or [], pen_variation or PenVariation())
+    _init(
+        images, labels, skeletons, pen_digits or [], pen_variation or PenVariation(), warp or Warp()
+    )
     context = multiprocessing.get_context("fork")
     with context.Pool(workers()) as pool:
         results = pool.imap(_run, jobs)
@@ -165,12 +171,12 @@ def render(
     labels: npt.NDArray[np.uint8],
     skeletons: list[Points],
     seed: tuple[int, ...],
+    warp: Warp | None = None,
 ) -> Pixels:
     """Render every digit once with the given renderer; deterministic for a seed."""
     jobs = [Job(kind, a, b, (*seed, a)) for a, b in _chunks(len(images))]
-    parts = [
-        part for part in _map(jobs, images, labels, skeletons, kind) if isinstance(part, np.ndarray)
-    ]
+    mapped = _map(jobs, images, labels, skeletons, kind, warp=warp)
+    parts = [part for part in mapped if isinstance(part, np.ndarray)]
     return np.concatenate(parts)
 
 
@@ -179,10 +185,10 @@ def render_pen(
     copies: int,
     seed: tuple[int, ...],
     progress: str = "pen",
-    styles: bool = False,
+    variation: PenVariation = AS_WRITTEN,
 ) -> tuple[Pixels, Labels]:
     """`copies` random canvas drawings of every pen digit, as the page would send them;
-    with `styles`, some get a style stroke added (training only: held-out sets stay real)."""
+    the default variation adds nothing to the strokes (held-out sets stay as written)."""
     labels = np.asarray([digit.label for digit in digits], dtype=np.uint8)
     jobs = [
         Job("pen", a, b, (*seed, copy, a))
@@ -192,7 +198,7 @@ def render_pen(
     empty = np.zeros((0, 28, 28), np.uint8)
     parts = [
         part
-        for part in _map(jobs, empty, labels, [], progress, digits, PenVariation(styles=styles))
+        for part in _map(jobs, empty, labels, [], progress, digits, variation)
         if isinstance(part, np.ndarray)
     ]
     return np.concatenate(parts), np.tile(labels, copies)

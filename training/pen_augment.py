@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from training.augment import elastic_displacement
 from training.page_render import CANVAS_SIZE, Stroke, paint_strokes
 
 Generator = np.random.Generator
@@ -40,8 +41,16 @@ class PenVariation:
     # How many of the tablet's points the page would see: below 1 keeps one in
     # several (a fast stroke), above 1 interpolates (a slow one).
     sampling: tuple[float, float] = (0.35, 2.5)
-    # Real styles the data under-represents, added as extra pen strokes (see add_styles).
-    styles: bool = True
+    # Training only, off by default (held-out and evaluation drawings stay as written):
+    # real styles the data under-represents, added as extra pen strokes (see add_styles);
+    styles: bool = False
+    # the strokes themselves distorted (see distort_strokes), in shares of the digit's size:
+    elastic: float = 0.0  # std-dev of a smooth displacement field over the digit
+    stroke_shift: float = 0.0  # std-dev of each stroke's own offset from the others
+    stroke_turn_deg: float = 0.0  # std-dev of each stroke's own rotation
+    # the chance that the pen stays down between two strokes that end and start within
+    # JOIN_REACH of each other (one stroke, the two joined by the pen's path).
+    join_strokes: float = 0.0
 
 
 def _line(start: tuple[float, float], end: tuple[float, float], points: int = 12) -> Stroke:
@@ -94,6 +103,48 @@ def add_styles(strokes: Sequence[Stroke], label: int, rng: Generator) -> list[St
             [end[0] - radius * np.sin(turn), end[1] - 0.6 * radius * (1 - np.cos(turn))], axis=1
         ).astype(np.float32)
         out[-1] = np.concatenate([last, hook])
+    return out
+
+
+JOIN_REACH = 0.35  # of the digit's size: farther apart, no one draws them in one go
+
+
+def distort_strokes(
+    strokes: Sequence[Stroke], rng: Generator, variation: PenVariation
+) -> list[Stroke]:
+    """The writer's strokes as the same person might draw them another time: the whole
+    digit bent by a smooth field, each stroke a little off and turned against the others,
+    the pen now and then not lifted between close strokes. Draws random numbers only for
+    the distortions that are on, so that without any the drawing is unchanged."""
+    out = [np.asarray(stroke, np.float32) for stroke in strokes]
+    every = np.concatenate(out)
+    low, high = every.min(axis=0), every.max(axis=0)
+    size = max(float((high - low).max()), 1.0)
+    if variation.join_strokes and len(out) > 1:
+        joined = [out[0]]
+        for stroke in out[1:]:
+            near = float(np.linalg.norm(joined[-1][-1] - stroke[0])) < JOIN_REACH * size
+            if near and rng.random() < variation.join_strokes:
+                joined[-1] = np.concatenate([joined[-1], stroke])
+            else:
+                joined.append(stroke)
+        out = joined
+    if variation.elastic:
+        # The field of training.augment, on the digit mapped onto its 28x28 frame.
+        frame = (np.concatenate(out) - low) * np.float32(28.0 / size)
+        shift = elastic_displacement(frame, rng, variation.elastic * 28.0) * np.float32(size / 28)
+        bounds = np.cumsum([len(stroke) for stroke in out])[:-1]
+        out = [stroke + moved for stroke, moved in zip(out, np.split(shift, bounds), strict=True)]
+    if (variation.stroke_shift or variation.stroke_turn_deg) and len(out) > 1:
+        moved_strokes = []
+        for stroke in out:
+            angle = math.radians(rng.normal(0.0, variation.stroke_turn_deg))
+            cos, sin = math.cos(angle), math.sin(angle)
+            turn = np.array([[cos, -sin], [sin, cos]], np.float32)
+            centre = stroke.mean(axis=0)
+            offset = rng.normal(0.0, variation.stroke_shift * size, size=2)
+            moved_strokes.append(((stroke - centre) @ turn.T + centre + offset).astype(np.float32))
+        out = moved_strokes
     return out
 
 
@@ -156,5 +207,6 @@ def render_pen_digit(
     """One random canvas drawing of a pen digit (mode L, 280x280)."""
     if variation.styles:
         strokes = add_styles(strokes, label, rng)
+    strokes = distort_strokes(strokes, rng, variation)
     placed, brush = place_strokes(strokes, rng, variation)
     return paint_strokes(placed, brush=brush)

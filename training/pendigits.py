@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,8 +91,10 @@ def parse(text: str) -> list[PenDigit]:
     return digits
 
 
-def split_by_writer(digits: list[PenDigit]) -> tuple[list[PenDigit], list[PenDigit]]:
+def split_by_writer(
+    digits: list[PenDigit], held_out_writers: Collection[int] = HELD_OUT_WRITERS
+) -> tuple[list[PenDigit], list[PenDigit]]:
     """(training writers, held-out writers)."""
-    train = [d for d in digits if d.writer not in HELD_OUT_WRITERS]
-    held_out = [d for d in digits if d.writer in HELD_OUT_WRITERS]
-    return train, held_out
+    held_out = frozenset(held_out_writers)
+    train = [d for d in digits if d.writer not in held_out]
+    return train, [d for d in digits if d.writer in held_out]

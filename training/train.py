@@ -38,12 +38,14 @@ from tqdm import tqdm
 from digits.features import PatchFeatures
 from digits.model import DigitModel, MlpEnsemble, load_model
 from training import dataset
+from training.augment import Warp
 from training.calibrate import Calibration, calibrate
 from training.evaluate import evaluate, write_report
 from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
 from training.feedback import EMPTY, FeedbackSet
 from training.mnist import Mnist, load_mnist
 from training.patch_filters import learn_patch_features
+from training.pen_augment import PenVariation
 from training.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits, split_by_writer
 from training.review import AcceptedFeedback, feedback_report, load_accepted
 
@@ -62,6 +64,12 @@ class Config:
     pen_copies: int = 16  # canvas drawings of each training writer's pen digit
     pen_validation_copies: int = 4  # ... of each held-out writer's digit
     pen_styles: bool = False  # add style strokes (slashed 0, barred 7, ...) to some renders
+    # The training writers' strokes distorted (training.pen_augment.distort_strokes):
+    pen_elastic: float = 0.0
+    pen_stroke_shift: float = 0.0
+    pen_stroke_turn_deg: float = 0.0
+    pen_join_strokes: float = 0.0
+    mnist_elastic: float = 0.0  # Simard's alpha for MNIST's own strokes (training.augment)
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
@@ -75,9 +83,12 @@ class Config:
     batch: int = 128
     subset: int = 0  # 0 = all data; a small number of MNIST digits for a smoke run
     keep: int = 2  # networks shipped: the subset that validates best together
+    keep_best_epoch: bool = True  # else each network's last epoch
     feedback: str = ""  # a folder or s3://bucket/prefix of POST /feedback samples
     feedback_copies: int = 10  # each feedback sample counts this many times
     feedback_decisions: str = ""  # the reviewed decisions file: only accepted samples train
+    # The pen writers kept out of training: the model is judged and calibrated on them.
+    held_out_writers: tuple[int, ...] = tuple(sorted(HELD_OUT_WRITERS))
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ def load_data(config: Config) -> Data:
     if config.subset:
         order = order[: config.subset]
     held_out = min(config.validation, len(order) // 5)
-    pen_train, pen_held_out = split_by_writer(load_pendigits())
+    pen_train, pen_held_out = split_by_writer(load_pendigits(), config.held_out_writers)
     if config.subset:  # reduced runs: a share of the pen digits like MNIST's
         pen_train = pen_train[: config.subset // 4]
         pen_held_out = pen_held_out[:: max(1, 6000 // config.subset)]
@@ -126,8 +137,10 @@ def mnist_renders(
     images, labels = mnist.train_images[index], mnist.train_labels[index]
     skeletons = dataset.compute_skeletons(images)
     parts = [dataset.preprocess_mnist(images)]
+    warp = Warp(pixel_elastic=config.mnist_elastic)
     parts += [
-        dataset.render("augment", images, labels, skeletons, (config.seed, copy)) for copy in copies
+        dataset.render("augment", images, labels, skeletons, (config.seed, copy), warp)
+        for copy in copies
     ]
     return np.concatenate(parts), np.tile(labels, len(parts))
 
@@ -143,7 +156,7 @@ def training_set(config: Config, data: Data, feedback: FeedbackSet) -> tuple[Pix
     parts_x, parts_y = [x_mnist], [y_mnist]
     if config.pen_copies:
         x_pen, y_pen = dataset.render_pen(
-            data.pen_train, config.pen_copies, (config.seed, 1), "pen", config.pen_styles
+            data.pen_train, config.pen_copies, (config.seed, 1), "pen", pen_variation(config)
         )
         parts_x.append(x_pen)
         parts_y.append(y_pen)
@@ -151,6 +164,17 @@ def training_set(config: Config, data: Data, feedback: FeedbackSet) -> tuple[Pix
         parts_x.append(np.tile(feedback.pixels, (config.feedback_copies, 1)))
         parts_y.append(np.tile(feedback.labels, config.feedback_copies))
     return np.concatenate(parts_x), np.concatenate(parts_y)
+
+
+def pen_variation(config: Config) -> PenVariation:
+    """How the training writers' pen digits are varied when they are drawn."""
+    return PenVariation(
+        styles=config.pen_styles,
+        elastic=config.pen_elastic,
+        stroke_shift=config.pen_stroke_shift,
+        stroke_turn_deg=config.pen_stroke_turn_deg,
+        join_strokes=config.pen_join_strokes,
+    )
 
 
 def validation_sets(config: Config, data: Data) -> Validation:
@@ -241,8 +265,11 @@ def fit_network(
     f_train: Floats,
     y_train: Labels,
     validation: tuple[Floats, Labels, Floats, Labels],
-) -> tuple[MLPClassifier, float]:
-    """One MLP, trained epoch by epoch on shuffled chunks; the best validating epoch is kept."""
+) -> tuple[MLPClassifier, float, list[tuple[float, float]]]:
+    """One MLP, trained epoch by epoch on shuffled chunks; the best validating epoch is kept.
+
+    Also returns each epoch's (held-out writers, MNIST validation) accuracy.
+    """
     rng = np.random.default_rng((config.seed, member))
     estimator = MLPClassifier(
         hidden_layer_sizes=config.hidden,
@@ -254,6 +281,7 @@ def fit_network(
     )
     classes = np.arange(10)
     best_score, best_state = -1.0, None
+    history: list[tuple[float, float]] = []
     epochs = tqdm(
         range(config.epochs), desc=f"  network {member + 1}/{config.networks}", unit="epoch"
     )
@@ -267,8 +295,9 @@ def fit_network(
             part = permutation[start : start + 20_000]
             estimator.partial_fit(f_train[part], y_train[part], classes=classes)
         score, pen, mnist = validation_score(estimator.predict, *validation)
+        history.append((pen, mnist))
         epochs.set_postfix(held_out_writers=f"{pen:.2%}", mnist_validation=f"{mnist:.2%}")
-        if score > best_score:
+        if score > best_score or not config.keep_best_epoch:
             best_score = score
             best_state = (
                 [w.copy() for w in estimator.coefs_],
@@ -276,7 +305,7 @@ def fit_network(
             )
     assert best_state is not None  # noqa: S101  # at least one epoch ran
     estimator.coefs_, estimator.intercepts_ = best_state
-    return estimator, best_score
+    return estimator, best_score, history
 
 
 def select_members(
@@ -348,31 +377,15 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
     validation = validation_sets(config, data)
     print(
         f"Training set {x_train.shape}, validation: MNIST {len(validation.mnist[1])}, "
-        f"held-out writers {len(validation.pen[1])} ({sorted(HELD_OUT_WRITERS)})"
+        f"held-out writers {len(validation.pen[1])} ({list(config.held_out_writers)})"
     )
-    print("3/6 features")
-    inputs = learn_features(config, x_train)
-    f_train = transform(inputs, x_train, "training set")
-    held_out = (
-        transform(inputs, validation.mnist[0], "MNIST validation"),
-        validation.mnist[1],
-        transform(inputs, validation.pen[0], "held-out writers"),
-        validation.pen[1],
-    )
-    print("4/6 fit")
-    estimators, scores = [], []
-    for member in range(config.networks):
-        estimator, score = fit_network(config, member, f_train, y_train, held_out)
-        estimators.append(estimator)
-        scores.append(score)
-    del f_train
-    trained = ensemble_from_sklearn(estimators, inputs.features, inputs.mean, inputs.scale)
-    x_val = np.concatenate([validation.mnist[0], validation.pen[0]])
-    y_val = np.concatenate([validation.mnist[1], validation.pen[1]])
-    ensemble, kept = select_members(trained, x_val, y_val, config.keep)
+    trained = fit_networks(config, x_train, y_train, validation)
+    del x_train
     print("5/6 calibrate")
-    calibration = calibrate_on_writers(ensemble, validation)
-    ensemble = MlpEnsemble(ensemble.networks, ensemble.features, calibration.temperature)
+    calibration = calibrate_on_writers(trained.ensemble, validation)
+    ensemble = MlpEnsemble(
+        trained.ensemble.networks, trained.ensemble.features, calibration.temperature
+    )
     print(
         f"  temperature {calibration.temperature}, not sure below {calibration.uncertain_below}; "
         f"calibration error {calibration.error_before:.2%} -> {calibration.error_after:.2%}"
@@ -384,9 +397,9 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
             "mnist": len(validation.mnist[1]),
             "pen_held_out": len(validation.pen[1]),
         },
-        "held_out_writers": sorted(HELD_OUT_WRITERS),
-        "validation_score_per_network": scores,
-        "networks_kept": kept,
+        "held_out_writers": list(config.held_out_writers),
+        "validation_score_per_network": trained.scores,
+        "networks_kept": trained.kept,
         "validation_accuracy_mnist": accuracy(ensemble, *validation.mnist),
         "validation_accuracy_pen_held_out": accuracy(ensemble, *validation.pen),
         "seconds": 0.0,
@@ -402,6 +415,44 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
         print(f"Feedback: {json.dumps(report)}")
     training_info["seconds"] = round(time.perf_counter() - started, 1)
     return Fitted(ensemble, calibration, training_info, data.mnist)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """Stages 3-4: the feature layer and the networks kept, not yet calibrated."""
+
+    ensemble: MlpEnsemble
+    kept: list[int]
+    scores: list[float]  # each network's validation score
+    history: list[list[tuple[float, float]]]  # per network, per epoch: (writers, MNIST)
+
+
+def fit_networks(
+    config: Config, x_train: Pixels, y_train: Labels, validation: Validation
+) -> Trained:
+    """Stages 3-4 on rendered inputs: the feature layer, then the networks."""
+    print("3/6 features")
+    inputs = learn_features(config, x_train)
+    f_train = transform(inputs, x_train, "training set")
+    held_out = (
+        transform(inputs, validation.mnist[0], "MNIST validation"),
+        validation.mnist[1],
+        transform(inputs, validation.pen[0], "held-out writers"),
+        validation.pen[1],
+    )
+    print("4/6 fit")
+    estimators, scores, history = [], [], []
+    for member in range(config.networks):
+        estimator, score, epochs = fit_network(config, member, f_train, y_train, held_out)
+        estimators.append(estimator)
+        scores.append(score)
+        history.append(epochs)
+    del f_train
+    trained = ensemble_from_sklearn(estimators, inputs.features, inputs.mean, inputs.scale)
+    x_val = np.concatenate([validation.mnist[0], validation.pen[0]])
+    y_val = np.concatenate([validation.mnist[1], validation.pen[1]])
+    ensemble, kept = select_members(trained, x_val, y_val, config.keep)
+    return Trained(ensemble, kept, scores, history)
 
 
 def recalibrate(models_dir: Path = MODELS_DIR) -> Calibration:

@@ -10,6 +10,7 @@ from training.augment import (
     CANVAS,
     Warp,
     add_style_strokes,
+    elastic_image,
     redraw_with_brush,
     segment,
     skeleton_points,
@@ -67,3 +68,23 @@ def test_pen_renderer_output_goes_through_serving_preprocessing() -> None:
     canvas = transform_pen_digit(seven_digit(), np.random.default_rng(1), Warp())
     assert canvas.size == (CANVAS, CANVAS)
     assert preprocess(canvas).max() > 0.9
+
+
+def test_an_elastic_distortion_moves_strokes_smoothly_and_keeps_the_ink() -> None:
+    upsampled = Image.fromarray(seven_digit()).resize((112, 112), Image.Resampling.BICUBIC)
+    original = np.asarray(upsampled, np.float64)
+    bent = np.asarray(elastic_image(upsampled, np.random.default_rng(2), 34.0), np.float64)
+    assert bent.shape == original.shape
+    assert np.abs(bent - original).mean() > 1.0  # moved
+    assert abs(bent.sum() - original.sum()) < 0.15 * original.sum()  # about as much ink
+    assert np.array_equal(
+        np.asarray(elastic_image(upsampled, np.random.default_rng(2), 34.0)), bent.astype(np.uint8)
+    )
+
+
+def test_the_second_renderer_bends_mnist_strokes_only_when_asked() -> None:
+    plain = transform_pen_digit(seven_digit(), np.random.default_rng(3), Warp())
+    again = transform_pen_digit(seven_digit(), np.random.default_rng(3), Warp(pixel_elastic=0.0))
+    bent = transform_pen_digit(seven_digit(), np.random.default_rng(3), Warp(pixel_elastic=34.0))
+    assert np.array_equal(np.asarray(plain), np.asarray(again))
+    assert not np.array_equal(np.asarray(plain), np.asarray(bent))

@@ -9,8 +9,10 @@ import pytest
 
 from training.page_render import CANVAS_SIZE, paint_strokes
 from training.pen_augment import (
+    JOIN_REACH,
     PenVariation,
     add_styles,
+    distort_strokes,
     place_strokes,
     render_pen_digit,
     resample,
@@ -153,3 +155,83 @@ def test_without_styles_a_render_is_the_placed_strokes_painted(digits: list[PenD
     image = render_pen_digit(digit.strokes, digit.label, np.random.default_rng(7), variation)
     placed, brush = place_strokes(digit.strokes, np.random.default_rng(7), variation)
     np.testing.assert_array_equal(np.asarray(image), np.asarray(paint_strokes(placed, brush)))
+
+
+def test_without_distortions_the_strokes_and_the_random_stream_are_untouched(
+    digits: list[PenDigit],
+) -> None:
+    rng, twin = np.random.default_rng(8), np.random.default_rng(8)
+    for digit in digits[:40]:
+        out = distort_strokes(digit.strokes, rng, PenVariation())
+        assert len(out) == len(digit.strokes)
+        for new, old in zip(out, digit.strokes, strict=True):
+            np.testing.assert_array_equal(new, old)
+    assert rng.random() == twin.random()  # nothing was drawn
+
+
+def test_an_elastic_field_bends_the_digit_smoothly_and_keeps_every_point(
+    digits: list[PenDigit],
+) -> None:
+    rng = np.random.default_rng(9)
+    variation = PenVariation(elastic=0.05)
+    moves, jumps = [], []
+    for digit in digits[:60]:
+        out = distort_strokes(digit.strokes, rng, variation)
+        assert [len(s) for s in out] == [len(s) for s in digit.strokes]
+        every, bent = np.concatenate(digit.strokes), np.concatenate(out)
+        size = float((every.max(axis=0) - every.min(axis=0)).max())
+        shift = np.linalg.norm(bent - every, axis=1) / size
+        moves.append(shift.mean())
+        # Neighbouring points of a stroke move alike, the more so the closer they are:
+        # a smooth field, not noise (noise would move even touching points apart).
+        for new, old in zip(out, digit.strokes, strict=True):
+            apart = np.linalg.norm(np.diff(old, axis=0), axis=1)
+            close = apart > 1e-3
+            if close.any():
+                change = np.linalg.norm(np.diff(new - old, axis=0), axis=1)
+                jumps.append(float((change[close] / apart[close]).max()))
+    assert 0.01 < np.mean(moves) < 0.15
+    assert max(jumps) < 1.0
+
+
+def test_strokes_move_against_each_other_only_in_digits_of_several_strokes(
+    digits: list[PenDigit],
+) -> None:
+    rng = np.random.default_rng(10)
+    variation = PenVariation(stroke_shift=0.04, stroke_turn_deg=6.0)
+    moved_multi = 0
+    for digit in digits:
+        out = distort_strokes(digit.strokes, rng, variation)
+        if len(digit.strokes) == 1:
+            np.testing.assert_array_equal(out[0], digit.strokes[0])
+            continue
+        for new, old in zip(out, digit.strokes, strict=True):
+            # Each stroke keeps its shape: its own lengths are unchanged by a turn.
+            np.testing.assert_allclose(
+                np.linalg.norm(np.diff(new, axis=0), axis=1),
+                np.linalg.norm(np.diff(old, axis=0), axis=1),
+                rtol=1e-3,
+                atol=1e-2,
+            )
+        moved_multi += any(
+            not np.allclose(new, old, atol=0.5) for new, old in zip(out, digit.strokes, strict=True)
+        )
+    assert moved_multi > 20
+
+
+def test_the_pen_stays_down_only_between_strokes_that_meet(digits: list[PenDigit]) -> None:
+    rng = np.random.default_rng(11)
+    always = PenVariation(join_strokes=1.0)
+    joined = 0
+    for digit in digits:
+        out = distort_strokes(digit.strokes, rng, always)
+        np.testing.assert_array_equal(np.concatenate(out), np.concatenate(digit.strokes))
+        every = np.concatenate(digit.strokes)
+        size = float((every.max(axis=0) - every.min(axis=0)).max())
+        gaps = [
+            float(np.linalg.norm(a[-1] - b[0]))
+            for a, b in zip(digit.strokes, digit.strokes[1:], strict=False)
+        ]
+        assert len(out) == 1 + sum(gap >= JOIN_REACH * size for gap in gaps)
+        joined += len(out) < len(digit.strokes)
+    assert joined > 10

@@ -1,0 +1,96 @@
+"""Writer-grouped cross-validation: every writer read once, by a model that never saw them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from training import cross_validation
+from training.cross_validation import FOLDS, cross_validate, honest, writer_folds
+from training.pendigits import PenDigit, load_pendigits
+from training.train import Config
+
+TINY = Config(
+    subset=1500,
+    copies=1,
+    pen_copies=1,
+    pen_validation_copies=1,
+    feature_kinds=16,
+    networks=1,
+    hidden=(32,),
+    epochs=3,
+    decay_every=1,
+)
+
+
+@pytest.fixture(scope="module")
+def few_digits() -> list[PenDigit]:
+    return load_pendigits()[::25]  # 300 digits, every writer
+
+
+def test_the_folds_are_whole_writers_six_each_every_writer_once() -> None:
+    folds = writer_folds(load_pendigits())
+    assert len(folds) == FOLDS
+    assert all(len(fold) == 6 for fold in folds)
+    assert sorted(w for fold in folds for w in fold) == list(range(1, 31))
+    assert writer_folds(load_pendigits()) == folds  # the same folds for every variant
+
+
+def test_nothing_is_chosen_on_the_writers_judged() -> None:
+    recipe = honest(Config(networks=3, keep=2, keep_best_epoch=True))
+    assert recipe.keep == 3 and not recipe.keep_best_epoch
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_each_fold_trains_without_its_writers_and_reads_only_them(
+    few_digits: list[PenDigit], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, Any]] = []
+    fit = cross_validation.fit_networks
+
+    def recording(config: Config, x_train: Any, y_train: Any, validation: Any) -> Any:
+        seen.append(
+            {
+                "held_out": set(config.held_out_writers),
+                "trained_on": len(y_train),
+                "judged_writers": set(validation.pen_writers.tolist()),
+                "judged": len(validation.pen[1]),
+            }
+        )
+        return fit(config, x_train, y_train, validation)
+
+    monkeypatch.setattr(cross_validation, "fit_networks", recording)
+    result = cross_validate(TINY, pen_digits=few_digits, cache=tmp_path)
+    folds = writer_folds(few_digits)
+    per_writer = {w: sum(d.writer == w for d in few_digits) for w in range(1, 31)}
+    mnist_training = seen[0]["trained_on"] - sum(
+        n for w, n in per_writer.items() if w not in folds[0]
+    )
+    for record, fold, judged in zip(seen, folds, result.folds, strict=True):
+        assert record["held_out"] == set(fold) == set(judged.writers)
+        assert record["judged_writers"] == set(fold)
+        assert record["judged"] == sum(per_writer[w] for w in fold)
+        pen_trained = sum(n for w, n in per_writer.items() if w not in fold)
+        assert record["trained_on"] == mnist_training + pen_trained
+        assert 0.2 < judged.pen_accuracy <= 1.0  # above chance after three tiny epochs
+        assert len(judged.history) == 1 and len(judged.history[0]) == TINY.epochs
+    # Every drawing read exactly once, out of fold.
+    assert int(np.sum(result.confusions)) == len(few_digits)
+    assert result.pen_mean == pytest.approx(np.mean([f.pen_accuracy for f in result.folds]))
+    assert result.pen_spread >= 0.0
+    assert 0.25 <= result.calibration.temperature <= 8.0
+    assert len(result.per_digit) == 10
+    stored = result.to_json()
+    assert stored["pen_mean"] == result.pen_mean and len(stored["folds"]) == FOLDS
+
+    # Six writers fewer: each fold trains without the next fold's writers too.
+    seen.clear()
+    cross_validate(TINY, pen_digits=few_digits, cache=tmp_path, writers_left_out=6)
+    for number, record in enumerate(seen):
+        left_out = set(folds[number]) | set(folds[(number + 1) % FOLDS])
+        pen_trained = sum(n for w, n in per_writer.items() if w not in left_out)
+        assert record["trained_on"] == mnist_training + pen_trained
