@@ -53,12 +53,16 @@ class _HttpServer(ThreadingHTTPServer):
         return self.socket.accept()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
-        if self.context is not None:
-            try:
-                request = self.context.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError):
-                return  # a client that gave up or refused our certificate: nothing to serve
-        super().finish_request(request, client_address)
+        if self.context is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            wrapped = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # a client that gave up or refused our certificate: nothing to serve
+        # The TLS socket owns the connection from here (the plain one is detached).
+        with wrapped:
+            super().finish_request(wrapped, client_address)
 
 
 class _TcpServer(socketserver.ThreadingTCPServer):
