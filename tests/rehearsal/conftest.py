@@ -9,13 +9,13 @@ certificate errors are never ignored.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Request
+from playwright.sync_api import Browser, BrowserContext, Playwright
 from tests.frontend.pagekit import PageProblems
+from tests.rehearsal.visitor import Visit, Visitor, console_line
 
 from tools.chromium import CHROMIUM
 from tools.chromium import FLAGS as CHROMIUM_FLAGS
@@ -52,26 +52,6 @@ def visitor_browser(playwright: Playwright, rehearsal: Rehearsal) -> Iterator[Br
     browser.close()
 
 
-@dataclass
-class Visit:
-    """A page opened as a visitor opens it, and what the browser saw meanwhile."""
-
-    page: Page
-    console: list[str] = field(default_factory=list)
-    requests: list[Request] = field(default_factory=list)
-    failed: list[Request] = field(default_factory=list)
-
-    def violations(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.page.evaluate("window.__violations")
-        return found
-
-    def console_text(self) -> str:
-        return "\n".join(self.console)
-
-
-Visitor = Callable[..., Visit]
-
-
 @pytest.fixture
 def visit(visitor_browser: Browser, rehearsal: Rehearsal) -> Iterator[Visitor]:
     """visit(url=the site, locale="en-US", **context options): a fresh context, the page loaded.
@@ -85,9 +65,9 @@ def visit(visitor_browser: Browser, rehearsal: Rehearsal) -> Iterator[Visitor]:
         context = visitor_browser.new_context(locale=locale, **options)
         page = context.new_page()
         visit = Visit(page)
-        page.on("console", lambda message: visit.console.append(_console_line(message)))
-        page.on("request", visit.requests.append)
-        page.on("requestfailed", visit.failed.append)
+        page.on("console", lambda message: visit.console.append(console_line(message)))
+        page.on("request", lambda request: visit.requests.append(request))
+        page.on("requestfailed", lambda request: visit.failed.append(request))
         page.add_init_script(LISTEN_FOR_VIOLATIONS)
         target = url or rehearsal.site.url
         opened.append((context, PageProblems(page, target)))
@@ -101,7 +81,3 @@ def visit(visitor_browser: Browser, rehearsal: Rehearsal) -> Iterator[Visitor]:
     for _, problems in opened:
         assert problems.errors == [], f"uncaught errors in the page: {problems.errors}"
         assert problems.missing == [], f"404s: {problems.missing}"
-
-
-def _console_line(message: ConsoleMessage) -> str:
-    return f"{message.type}: {message.text}"
