@@ -73,6 +73,7 @@ def visit(visitor_browser: Browser, rehearsal: Rehearsal) -> Iterator[Visitor]:
         opened.append((context, PageProblems(page, target)))
         response = page.goto(f"{target}/")
         assert response is not None and response.ok, f"{target}/ answered {response}"
+        visit.response = response
         return visit
 
     yield opener

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import ConsoleMessage, Page, Request
+from playwright.sync_api import ConsoleMessage, Page, Request, Response
 
 
 @dataclass
@@ -14,6 +14,7 @@ class Visit:
     """A page opened as a visitor opens it, and what the browser saw meanwhile."""
 
     page: Page
+    response: Response | None = None  # the page's own, from the site
     console: list[str] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     failed: list[Request] = field(default_factory=list)
