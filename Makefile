@@ -32,6 +32,8 @@ help:
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
+	@echo "make rehearse   the deployed shape in Chromium: the page from an S3 bucket (moto) over HTTPS,"
+	@echo "                the API on another HTTPS origin with the template's CORS (docs/deploy.md)"
 	@echo "make docs       the figures in README.md and docs/, from the reports (tools/docs_figures.py)"
 	@echo "make screenshots  docs/screenshots/*.png, from the running page (Chromium)"
 	@echo "make train      train the model (MNIST + real pen data) and write models/ (about 35-45 min)"
@@ -92,6 +94,13 @@ test-js:
 
 test-browser: venv sam browser-deps
 	$(VENV)/bin/pytest -m browser tests/frontend
+
+# The deployed shape rehearsed (tools/rehearsal, docs/deploy.md "Rehearse the deployed shape"):
+# moto's S3 over HTTPS, the page uploaded by deploy_page, CloudFront's and API Gateway's parts,
+# Chromium as a visitor. make test runs these too.
+.PHONY: rehearse
+rehearse: venv sam browser-deps
+	$(VENV)/bin/pytest -m rehearsal tests/rehearsal
 
 # sam: the Lambda runtime tests run the function under the emulator shipped in aws-sam-cli.
 test: lint typecheck sam infra-lint workflow-lint pipeline-lint test-js browser-deps

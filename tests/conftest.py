@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from playwright.sync_api import Playwright, sync_playwright
 from tests.function_support import FAKE_AWS_ENV
 from tests.infra.lambda_stack import lambda_stack_url
 
@@ -21,3 +24,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake AWS credentials in the environment, for moto and local S3 stand-ins."""
     for name, value in FAKE_AWS_ENV.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright driver for the session: the sync API cannot run two at once, and both
+    tests/frontend and tests/rehearsal start browsers from it."""
+    with sync_playwright() as driver:
+        yield driver

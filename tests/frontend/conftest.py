@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from tests.frontend.localserver import ARTIFACTS, ROOT, local_server
-from tests.frontend.pagekit import OpenPage, ServerFactory
+from tests.frontend.pagekit import OpenPage, PageProblems, ServerFactory
 from tests.infra.lambda_stack import lambda_local_server
 from tests.sam_docker.stack import sam_docker_server, sam_docker_stack_url
 
@@ -88,35 +88,12 @@ def server_url(request: pytest.FixtureRequest, site: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (make test does)")
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS))
     yield browser
     browser.close()
-
-
-class PageProblems:
-    """What went wrong inside a page that no assertion looked at."""
-
-    def __init__(self, page: Page, origin: str) -> None:
-        self.errors: list[str] = []
-        self.missing: list[str] = []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on(
-            "response",
-            lambda response: (
-                self.missing.append(f"{response.status} {response.url}")
-                if response.status == 404 and response.url.startswith(origin)
-                else None
-            ),
-        )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 
 from PIL import Image
 from playwright.sync_api import FloatRect, Page, Request, Route
-from tests.frontend.handwriting import Point, Sample, polylines
+from tests.frontend.handwriting import SAMPLES, Point, Sample, polylines
 
 Strokes = Sequence[Sequence[Point]]
 # The open_page fixture: open_page(**browser_context_options) -> a loaded page.
@@ -131,3 +131,38 @@ def feedback_switched_on(page: Page) -> None:
         route.fulfill(response=answer, json={**answer.json(), "feedback": True})
 
     page.route("**/health", health)
+
+
+BY_ID = {sample.id: sample for sample in SAMPLES}
+
+
+def number_strokes(sample_ids: list[str]) -> list[list[Point]]:
+    """The samples' strokes placed side by side on the wide (2:1) canvas's unit box."""
+    count = len(sample_ids)
+    # A sample's ink spans about half its square; a square at most the canvas height.
+    side = min(0.5, 1.5 / count)  # in canvas widths (the height is 0.5 of them)
+    strokes = []
+    for index, sample_id in enumerate(sample_ids):
+        centre_x = (index + 0.5) / count
+        for stroke in polylines(BY_ID[sample_id]):
+            strokes.append(
+                [(centre_x + (x - 0.5) * side, 0.5 + (y - 0.5) * side * 2) for x, y in stroke]
+            )
+    return strokes
+
+
+class PageProblems:
+    """What went wrong inside a page that no assertion looked at."""
+
+    def __init__(self, page: Page, origin: str) -> None:
+        self.errors: list[str] = []
+        self.missing: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on(
+            "response",
+            lambda response: (
+                self.missing.append(f"{response.status} {response.url}")
+                if response.status == 404 and response.url.startswith(origin)
+                else None
+            ),
+        )

@@ -8,27 +8,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.frontend.handwriting import SAMPLES, Point, polylines
-from tests.frontend.pagekit import draw_with_mouse, is_predict, sent_image
+from tests.frontend.pagekit import draw_with_mouse, is_predict, number_strokes, sent_image
 
 pytestmark = pytest.mark.browser
-
-BY_ID = {sample.id: sample for sample in SAMPLES}
-
-
-def number_strokes(sample_ids: list[str]) -> list[list[Point]]:
-    """The samples' strokes placed side by side on the wide (2:1) canvas's unit box."""
-    count = len(sample_ids)
-    # A sample's ink spans about half its square; a square at most the canvas height.
-    side = min(0.5, 1.5 / count)  # in canvas widths (the height is 0.5 of them)
-    strokes = []
-    for index, sample_id in enumerate(sample_ids):
-        centre_x = (index + 0.5) / count
-        for stroke in polylines(BY_ID[sample_id]):
-            strokes.append(
-                [(centre_x + (x - 0.5) * side, 0.5 + (y - 0.5) * side * 2) for x, y in stroke]
-            )
-    return strokes
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from moto import mock_aws
 from tests.infra.cfn import ROOT, load_template
 
 from tools.aws import deploy_page
+from tools.rehearsal.stack import create_distribution
 
 REGION = "ap-northeast-2"
 STACK = "digit-lambda-test"
@@ -32,33 +33,6 @@ def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         yield
-
-
-def create_distribution() -> tuple[str, str]:
-    cloudfront = boto3.client("cloudfront", region_name=REGION)
-    config = {
-        "CallerReference": "test",
-        "Comment": "site",
-        "Enabled": True,
-        "DefaultRootObject": "index.html",
-        "Origins": {
-            "Quantity": 1,
-            "Items": [
-                {
-                    "Id": "site-bucket",
-                    "DomainName": "bucket.s3.amazonaws.com",
-                    "S3OriginConfig": {"OriginAccessIdentity": ""},
-                }
-            ],
-        },
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "site-bucket",
-            "ViewerProtocolPolicy": "redirect-to-https",
-            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
-        },
-    }
-    distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
-    return distribution["Id"], distribution["DomainName"]
 
 
 def site_stack_body(distribution_id: str, domain: str) -> str:
@@ -86,7 +60,8 @@ def site_stack_body(distribution_id: str, domain: str) -> str:
 
 def create_site_stack() -> dict[str, str]:
     """The stack's site part and outputs in moto (inside mock_aws); its outputs."""
-    distribution_id, domain = create_distribution()
+    distribution = create_distribution(boto3.client("cloudfront", region_name=REGION))
+    distribution_id, domain = distribution["Id"], distribution["DomainName"]
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     cloudformation.create_stack(
         StackName=STACK, TemplateBody=site_stack_body(distribution_id, domain)

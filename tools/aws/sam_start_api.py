@@ -21,7 +21,8 @@ from flask import Response, request, send_from_directory
 from samcli.cli.main import cli
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
-from tools.local.local_apigw import HttpApiView, not_found, site_headers
+from tools.aws.site_headers import site_headers
+from tools.local.local_apigw import HttpApiView, not_found
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "frontend_static"

@@ -33,7 +33,7 @@ from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
-from tools.aws.cfn_eval import Evaluator, load_template
+from tools.aws.site_headers import site_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG = logging.getLogger("local_apigw")
@@ -67,23 +67,6 @@ def describe(template: Path, region: str, parameters: dict[str, str]) -> dict[st
             key=lambda r: r["path"],
         ),
     }
-
-
-def site_headers(template: Path, region: str) -> dict[str, str]:
-    """The headers CloudFront adds to the page (SiteHeadersPolicy), minus HSTS (plain http here)."""
-    evaluated = Evaluator(load_template(template), pseudo={"AWS::Region": region}).resources()
-    policy = evaluated["SiteHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    security = policy["SecurityHeadersConfig"]
-    headers = {
-        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    }
-    if "ContentTypeOptions" in security:
-        headers["X-Content-Type-Options"] = "nosniff"
-    if "FrameOptions" in security:
-        headers["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
-    if "ReferrerPolicy" in security:
-        headers["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
-    return headers
 
 
 def is_text(mimetype: str) -> bool:

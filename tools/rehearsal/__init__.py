@@ -1,0 +1,1 @@
+"""The deployed shape rehearsed on this machine (make rehearse): see rehearsal.py."""
