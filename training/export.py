@@ -16,7 +16,8 @@ import sklearn
 from sklearn.neural_network import MLPClassifier
 
 from digits.features import PatchFeatures
-from digits.model import BUNDLE_FORMAT, MlpEnsemble, Network, sha256_of
+from digits.model import BUNDLE_FORMAT, MlpEnsemble, sha256_of
+from digits.network import Network
 from digits.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -29,30 +30,36 @@ def ensemble_from_sklearn(
     mean: npt.NDArray[np.float32] | None = None,
     scale: npt.NDArray[np.float32] | None = None,
 ) -> MlpEnsemble:
-    """The numpy twin of scikit-learn's forward pass (ReLU hidden layers, softmax out).
-
-    Networks trained on standardised inputs, (x - mean) / scale, get the
-    standardisation folded into their first layer, so serving feeds x as it is.
-    """
-    networks = []
+    """The numpy twin of the estimators' forward passes (network_from_sklearn)."""
     for estimator in estimators:
-        if estimator.activation != "relu" or estimator.out_activation_ != "softmax":
-            raise ValueError("only ReLU MLPs with a softmax output can be exported")
         if [int(c) for c in estimator.classes_] != list(range(10)):
             raise ValueError("the estimator must be trained on all ten digits, 0-9")
-        weights = [np.asarray(w, dtype=np.float64) for w in estimator.coefs_]
-        biases = [np.asarray(b, dtype=np.float64) for b in estimator.intercepts_]
-        if mean is not None and scale is not None:
-            first = weights[0] / scale.astype(np.float64)[:, None]
-            biases[0] = biases[0] - mean.astype(np.float64) @ first
-            weights[0] = first
-        networks.append(
-            Network(
-                weights=tuple(w.astype(np.float32) for w in weights),
-                biases=tuple(b.astype(np.float32) for b in biases),
-            )
-        )
+    networks = [network_from_sklearn(estimator, mean, scale) for estimator in estimators]
     return MlpEnsemble(tuple(networks), features)
+
+
+def network_from_sklearn(
+    estimator: MLPClassifier,
+    mean: npt.NDArray[np.float32] | None = None,
+    scale: npt.NDArray[np.float32] | None = None,
+) -> Network:
+    """The numpy twin of scikit-learn's forward pass (ReLU hidden layers, softmax out).
+
+    A network trained on standardised inputs, (x - mean) / scale, gets the
+    standardisation folded into its first layer, so serving feeds x as it is.
+    """
+    if estimator.activation != "relu" or estimator.out_activation_ != "softmax":
+        raise ValueError("only ReLU MLPs with a softmax output can be exported")
+    weights = [np.asarray(w, dtype=np.float64) for w in estimator.coefs_]
+    biases = [np.asarray(b, dtype=np.float64) for b in estimator.intercepts_]
+    if mean is not None and scale is not None:
+        first = weights[0] / scale.astype(np.float64)[:, None]
+        biases[0] = biases[0] - mean.astype(np.float64) @ first
+        weights[0] = first
+    return Network(
+        weights=tuple(w.astype(np.float32) for w in weights),
+        biases=tuple(b.astype(np.float32) for b in biases),
+    )
 
 
 def write_model(

@@ -11,7 +11,8 @@ The stages, in order, each a function below with its own progress bar:
 4. fit: scikit-learn MLPs on those features, each keeping the epoch that reads the
    held-out writers and the MNIST validation digits best;
 5. calibrate: a temperature and the "not sure" threshold, on the held-out writers;
-6. evaluate and export: the numpy bundle, its JSON and models/REPORT.md.
+6. piece head: what tells one digit from touching digits in a number (training.pieces);
+7. evaluate and export: the numpy bundle, its JSON and models/REPORT.md.
 
 ``--feedback FOLDER|s3://bucket/prefix/ --feedback-decisions FILE`` adds the drawings
 people corrected on the page that a review accepted (training.review, docs/feedback.md),
@@ -30,13 +31,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import numpy.typing as npt
 from sklearn.neural_network import MLPClassifier
 from tqdm import tqdm
 
 from digits.features import PatchFeatures
-from digits.model import DigitModel, MlpEnsemble, load_model
+from digits.model import BUNDLE_FORMAT, DigitModel, MlpEnsemble, load_model, sha256_of
 from training import dataset
 from training.augment import Warp
 from training.calibrate import Calibration, calibrate
@@ -47,6 +49,7 @@ from training.mnist import Mnist, load_mnist
 from training.patch_filters import learn_patch_features
 from training.pen_augment import PenVariation
 from training.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits, split_by_writer
+from training.pieces import train_piece_head
 from training.review import AcceptedFeedback, feedback_report, load_accepted
 
 Pixels = npt.NDArray[np.uint8]
@@ -87,6 +90,8 @@ class Config:
     feedback: str = ""  # a folder or s3://bucket/prefix of POST /feedback samples
     feedback_copies: int = 10  # each feedback sample counts this many times
     feedback_decisions: str = ""  # the reviewed decisions file: only accepted samples train
+    # Numbers of each length the piece head learns from (training.pieces); 0: no head.
+    piece_numbers: int = 400
     # The pen writers kept out of training: the model is judged and calibrated on them.
     held_out_writers: tuple[int, ...] = tuple(sorted(HELD_OUT_WRITERS))
 
@@ -355,7 +360,7 @@ def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """Fit, evaluate and export; returns the evaluation's metrics."""
     started = time.perf_counter()
     fitted = fit(config, models_dir)
-    print("6/6 evaluate and export")
+    print("7/7 evaluate and export")
     limit = config.subset and min(config.subset, len(fitted.mnist.test_labels))
     metrics = evaluate(fitted.model, fitted.mnist, models_dir, limit=limit)
     write_model(fitted.model, fitted.info, metrics, asdict(fitted.calibration), models_dir)
@@ -368,11 +373,11 @@ def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
 def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
     """Stages 1-5: the calibrated model, chosen on held-out data only."""
     started = time.perf_counter()
-    print("1/6 data")
+    print("1/7 data")
     data = load_data(config)
     accepted, previous = _feedback(config, models_dir)
     feedback = accepted.train if accepted else EMPTY
-    print("2/6 renders")
+    print("2/7 renders")
     x_train, y_train = training_set(config, data, feedback)
     validation = validation_sets(config, data)
     print(
@@ -381,7 +386,7 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
     )
     trained = fit_networks(config, x_train, y_train, validation)
     del x_train
-    print("5/6 calibrate")
+    print("5/7 calibrate")
     calibration = calibrate_on_writers(trained.ensemble, validation)
     ensemble = MlpEnsemble(
         trained.ensemble.networks, trained.ensemble.features, calibration.temperature
@@ -409,6 +414,8 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
             "six writers held out"
         ),
     }
+    print("6/7 piece head")
+    ensemble, training_info["pieces"] = piece_head(config, data, ensemble)
     if accepted is not None:
         report = feedback_report(accepted, config.feedback_copies, previous, ensemble)
         training_info["feedback"] = report
@@ -431,7 +438,7 @@ def fit_networks(
     config: Config, x_train: Pixels, y_train: Labels, validation: Validation
 ) -> Trained:
     """Stages 3-4 on rendered inputs: the feature layer, then the networks."""
-    print("3/6 features")
+    print("3/7 features")
     inputs = learn_features(config, x_train)
     f_train = transform(inputs, x_train, "training set")
     held_out = (
@@ -440,7 +447,7 @@ def fit_networks(
         transform(inputs, validation.pen[0], "held-out writers"),
         validation.pen[1],
     )
-    print("4/6 fit")
+    print("4/7 fit")
     estimators, scores, history = [], [], []
     for member in range(config.networks):
         estimator, score, epochs = fit_network(config, member, f_train, y_train, held_out)
@@ -455,13 +462,23 @@ def fit_networks(
     return Trained(ensemble, kept, scores, history)
 
 
+def config_from_json(training: dict[str, Any]) -> Config:
+    """The Config a model's JSON records under "training" (lists back to tuples; a model
+    made before the held-out writers were recorded in it held out the fixed six)."""
+    saved = dict(training["config"])
+    saved["hidden"] = tuple(saved["hidden"])
+    saved["held_out_writers"] = tuple(
+        saved.get("held_out_writers", training.get("held_out_writers", sorted(HELD_OUT_WRITERS)))
+    )
+    return Config(**saved)
+
+
 def recalibrate(models_dir: Path = MODELS_DIR) -> Calibration:
     """Stage 5 again for the model in models_dir (same config, same held-out renders):
     refreshes its calibration figures and threshold; the weights stay as they are."""
     metadata_path = models_dir / f"{MODEL_NAME}.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    saved = metadata["training"]["config"]
-    config = Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    config = config_from_json(metadata["training"])
     model = load_model(models_dir / f"{MODEL_NAME}.joblib")
     if not isinstance(model, MlpEnsemble):
         raise SystemExit("--recalibrate needs a model bundle made by this training")
@@ -472,6 +489,42 @@ def recalibrate(models_dir: Path = MODELS_DIR) -> Calibration:
     metadata_path.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     write_report(metadata, models_dir)
     return calibration
+
+
+def add_piece_head(models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+    """Fit (or refit) the piece head of the model in models_dir, in place; the digit
+    networks, calibration and figures stay as they are."""
+    metadata_path = models_dir / f"{MODEL_NAME}.json"
+    model_path = models_dir / f"{MODEL_NAME}.joblib"
+    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    model = load_model(model_path)
+    if not isinstance(model, MlpEnsemble) or model.features is None:
+        raise SystemExit("a piece head needs a model bundle with a feature layer (make train)")
+    config = config_from_json(metadata["training"])
+    with_head, info = piece_head(config, load_data(config), model)
+    joblib.dump(with_head.to_bundle(), model_path)
+    metadata.update(sha256=sha256_of(model_path), size_bytes=model_path.stat().st_size)
+    metadata["format"] = BUNDLE_FORMAT
+    metadata["training"]["pieces"] = info
+    metadata_path.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def piece_head(
+    config: Config, data: Data, model: MlpEnsemble
+) -> tuple[MlpEnsemble, dict[str, Any]]:
+    """The model with a piece head fitted on numbers of its training digits."""
+    if not config.piece_numbers:
+        return model, {}
+    index = data.train_index
+    return train_piece_head(
+        model,
+        data.mnist.train_images[index],
+        data.mnist.train_labels[index],
+        data.pen_train,
+        config.piece_numbers,
+        config.seed,
+    )
 
 
 def _feedback(
@@ -520,7 +573,15 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="train nothing: redo the calibration of the model in --models-dir (stage 5)",
     )
+    parser.add_argument(
+        "--pieces",
+        action="store_true",
+        help="train nothing else: fit the piece head of the model in --models-dir",
+    )
     args = parser.parse_args(argv)
+    if args.pieces:
+        print(add_piece_head(args.models_dir))
+        return
     if args.recalibrate:
         print(recalibrate(args.models_dir))
         return

@@ -22,10 +22,13 @@ import numpy.typing as npt
 
 from digits.errors import ModelUnavailable
 from digits.features import PatchFeatures
+from digits.network import Network, softmax
+from digits.pieces import PieceHead
 
-BUNDLE_FORMAT = "digit-mlp-ensemble/2"
-# Bundles of the first format (MLPs on raw pixels, no temperature) still load.
-READABLE_FORMATS = frozenset({"digit-mlp-ensemble/1", BUNDLE_FORMAT})
+BUNDLE_FORMAT = "digit-mlp-ensemble/3"
+# Bundles of the earlier formats still load: the first (MLPs on raw pixels, no
+# temperature) and the second (no piece head: numbers are cut by the shape rules).
+READABLE_FORMATS = frozenset({"digit-mlp-ensemble/1", "digit-mlp-ensemble/2", BUNDLE_FORMAT})
 FEATURES = 28 * 28
 CLASSES = 10
 
@@ -39,23 +42,6 @@ class DigitModel(Protocol):
 
 
 @dataclass(frozen=True)
-class Network:
-    """One fully connected ReLU network with a softmax output."""
-
-    weights: tuple[Floats, ...]
-    biases: tuple[Floats, ...]
-
-    def logits(self, pixels: Floats) -> Floats:
-        activation = pixels
-        last = len(self.weights) - 1
-        for index, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            activation = activation @ weight + bias
-            if index < last:
-                np.maximum(activation, 0.0, out=activation)
-        return activation
-
-
-@dataclass(frozen=True)
 class MlpEnsemble:
     """The averaged, temperature-scaled softmax of several networks, as exported by training.
 
@@ -65,9 +51,19 @@ class MlpEnsemble:
     networks: tuple[Network, ...]
     features: PatchFeatures | None = None
     temperature: float = 1.0
+    pieces: PieceHead | None = None  # one digit, several or part of one (digits.pieces)
 
     def predict_proba(self, pixels: Floats) -> Floats:
+        return self._digits(self.inputs(pixels))
+
+    def read_pieces(self, pixels: Floats) -> tuple[Floats, Floats | None]:
+        """The digits' probabilities and, with a piece head, the kinds' (digits.pieces),
+        from one pass of the feature layer."""
         inputs = self.inputs(pixels)
+        kinds = None if self.pieces is None else self.pieces.probabilities(inputs)
+        return self._digits(inputs), kinds
+
+    def _digits(self, inputs: Floats) -> Floats:
         total = np.zeros((inputs.shape[0], CLASSES), dtype=np.float32)
         for network in self.networks:
             total += softmax(network.logits(inputs) * np.float32(1.0 / self.temperature))
@@ -88,6 +84,8 @@ class MlpEnsemble:
         }
         if self.features is not None:
             bundle["features"] = self.features.to_bundle()
+        if self.pieces is not None:
+            bundle["pieces"] = self.pieces.to_bundle()
         return bundle
 
     @classmethod
@@ -109,7 +107,8 @@ class MlpEnsemble:
         for net in networks:
             if net.weights[0].shape[0] != inputs or net.weights[-1].shape[1] != CLASSES:
                 raise ValueError(f"bundle networks must map {inputs} features to 10 classes")
-        return cls(networks, features, temperature)
+        pieces = PieceHead.from_bundle(bundle["pieces"], inputs) if bundle.get("pieces") else None
+        return cls(networks, features, temperature, pieces)
 
 
 class EstimatorModel:
@@ -130,13 +129,6 @@ class EstimatorModel:
         probabilities = np.zeros((pixels.shape[0], CLASSES), dtype=np.float32)
         probabilities[:, self._columns] = scores
         return probabilities
-
-
-def softmax(logits: Floats) -> Floats:
-    shifted: Floats = logits - logits.max(axis=1, keepdims=True)
-    np.exp(shifted, out=shifted)
-    shifted /= shifted.sum(axis=1, keepdims=True)
-    return shifted
 
 
 def sha256_of(path: Path) -> str:

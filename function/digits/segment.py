@@ -8,13 +8,17 @@ The ink's connected components (digits.components) are the starting point; then
 2. pieces one above the other in the same columns are one digit (an 8 drawn as two
    loops) and are joined; given a scorer, a big part stays apart from its neighbour
    if joined they read worse than either alone;
-3. a piece that may be touching digits is cut along the top-to-bottom path that
-   crosses the least ink (digits.cuts) when it is wide enough for the ink the cut
+3. a piece that may be touching digits is cut along a top-to-bottom path that
+   crosses little ink (digits.cuts): with a piece head (digits.pieces), when the head
+   reads the piece as several digits, along the candidate cut whose halves look least
+   like parts of a digit; otherwise (or when the head finds no such cut) along the path
+   that crosses the least ink, when the piece is wide enough for the ink the cut
    crosses, the scorer's confidence in the whole and in the halves weighing in;
 4. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
 Sizes are relative to the height of the digits on the canvas, so the rules hold for
 small and large handwriting alike. The scorer is the model's top probability
-(model_scorer); read_number uses it, and then reads each piece with the model.
+(model_scorer), and the piece head's kinds (model_kinds) when the model has one;
+read_number uses both, and then reads each piece with the model.
 """
 
 from __future__ import annotations
@@ -28,11 +32,14 @@ import numpy.typing as npt
 
 from digits.components import Box, Component, label
 from digits.cuts import Cut, find_cuts, stroke_width
-from digits.model import DigitModel
+from digits.model import DigitModel, MlpEnsemble
+from digits.pieces import PART, SEVERAL
 from digits.preprocess import INK_THRESHOLD, MIN_EXTENT, FloatImage, fit_and_centre
 
 # Scores crops of ink (as Piece.crop) by how much each looks like one digit, in [0, 1].
 Scorer = Callable[[Sequence[FloatImage]], Sequence[float]]
+# Reads crops of ink as the probabilities of digits.pieces.KINDS, one row a crop.
+KindsReader = Callable[[Sequence[FloatImage]], npt.NDArray[np.float32]]
 
 # A piece shorter than this fraction of the digits' height is part of a digit.
 PARTIAL = 0.6
@@ -76,6 +83,11 @@ MAX_NINES = 4.0
 # The same without a scorer, from the shape alone.
 SHAPE_SPLIT_BASE = 0.82
 SHAPE_SPLIT_PER_STROKE = 0.51
+# With a piece head: a piece it reads as several digits at least this surely is cut,
+# along the candidate whose halves it reads as parts of a digit least surely, if that is
+# below CUT_PART. Chosen on dev numbers (training.pieces, from training digits only).
+CUT_SEVERAL = 0.5
+CUT_PART = 0.5
 DUST = 0.25  # blobs smaller than this fraction of a speck are ignored from the start
 MAX_BLOBS = 48
 MAX_DEPTH = 4  # cuts within cuts at most this deep: up to 16 digits from one blob
@@ -105,8 +117,25 @@ class DigitReading:
     pixels: FloatImage | None = field(default=None, compare=False, repr=False)
 
 
-def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
+def segment(
+    ink: FloatImage, scorer: Scorer | None = None, kinds: KindsReader | None = None
+) -> list[Piece]:
     """The digits on an ink map (preprocess.ink_map), left to right; [] if none."""
+    joined = joined_blobs(ink, scorer, kinds)
+    if joined is None:
+        return []
+    blobs, canvas = joined
+    blobs = [part for blob in blobs for part in _split(blob, canvas)]
+    speck = MIN_EXTENT * ink.shape[0]
+    pieces = [as_piece(blob, ink) for blob in blobs if _extent(blob) >= speck]
+    return sorted(pieces, key=lambda piece: piece.centre_x)
+
+
+def joined_blobs(
+    ink: FloatImage, scorer: Scorer | None = None, kinds: KindsReader | None = None
+) -> tuple[list[Component], Canvas] | None:
+    """Steps 1 and 2: the ink's blobs with the parts of a digit joined, before any cut
+    (training.pieces learns the cuts from these); None when there is no ink."""
     speck = MIN_EXTENT * ink.shape[0]
     # Dust (scanner noise, stray pixels) is no part of a stroke; and a drawing has a
     # few dozen strokes at most, so only the largest blobs are kept, bounding the work.
@@ -114,18 +143,16 @@ def segment(ink: FloatImage, scorer: Scorer | None = None) -> list[Piece]:
     blobs = sorted(blobs, key=lambda c: c.area, reverse=True)[:MAX_BLOBS]
     height = _digit_height(blobs, speck)
     if height == 0:
-        return []
-    canvas = _Canvas(ink, height, scorer)
+        return None
+    canvas = Canvas(ink, height, scorer, kinds)
     blobs = _merge(blobs, canvas, _part_of, _unless_it_reads_worse)
     blobs = _merge(blobs, canvas, _stacked, _unless_it_reads_worse)
-    blobs = [part for blob in blobs for part in _split(blob, canvas)]
-    pieces = [_piece(blob, ink) for blob in blobs if _extent(blob) >= speck]
-    return sorted(pieces, key=lambda piece: piece.centre_x)
+    return blobs, canvas
 
 
 def read_number(ink: FloatImage, model: DigitModel) -> list[DigitReading]:
     """Segment the ink and read each piece with the model, left to right."""
-    pieces = segment(ink, model_scorer(model))
+    pieces = segment(ink, model_scorer(model), model_kinds(model))
     if not pieces:
         return []
     fields = [fit_and_centre(piece.crop) for piece in pieces]
@@ -149,12 +176,27 @@ def model_scorer(model: DigitModel) -> Scorer:
     return score
 
 
+def model_kinds(model: DigitModel) -> KindsReader | None:
+    """The model's piece head as a KindsReader; None for a model without one."""
+    if not isinstance(model, MlpEnsemble) or model.pieces is None:
+        return None
+    ensemble = model
+
+    def kinds(crops: Sequence[FloatImage]) -> npt.NDArray[np.float32]:
+        pixels = np.stack([fit_and_centre(crop).reshape(-1) for crop in crops])
+        _, read = ensemble.read_pieces(pixels)
+        assert read is not None  # noqa: S101  # checked above: the model has a head
+        return read
+
+    return kinds
+
+
 def _predict(model: DigitModel, crops: list[FloatImage]) -> npt.NDArray[np.float32]:
     pixels = np.stack([fit_and_centre(crop).reshape(-1) for crop in crops])
     return model.predict_proba(pixels)
 
 
-def _piece(blob: Component, ink: FloatImage) -> Piece:
+def as_piece(blob: Component, ink: FloatImage) -> Piece:
     # The blob's pixels plus a one-pixel rim: antialiased edges below the threshold
     # belong to the stroke, as they do for single-digit preprocessing.
     rim = blob.mask.copy()
@@ -190,9 +232,9 @@ def _vertical_gap(a: Box, b: Box) -> int:
 
 def _merge(
     blobs: list[Component],
-    canvas: _Canvas,
+    canvas: Canvas,
     nearness: Callable[[Box, Box, float], float | None],
-    accept: Callable[[Component, Component, Component, _Canvas], bool],
+    accept: Callable[[Component, Component, Component, Canvas], bool],
 ) -> list[Component]:
     """Join pairs the `nearness` rule pairs up (nearest first) if `accept` agrees."""
     blobs = list(blobs)
@@ -253,7 +295,7 @@ def _stacked(a: Box, b: Box, height: float) -> float | None:
 
 
 def _unless_it_reads_worse(
-    part: Component, other: Component, joined: Component, canvas: _Canvas
+    part: Component, other: Component, joined: Component, canvas: Canvas
 ) -> bool:
     """A scorer's veto: a big part stays apart if joined it reads worse than both alone."""
     if canvas.scorer is None or part.box.height < SMALL_PART * canvas.height:
@@ -262,14 +304,33 @@ def _unless_it_reads_worse(
     return whole >= min(alone_a, alone_b)
 
 
-class _Canvas:
+class Canvas:
     """What the rules know about the whole canvas, and the scorer's answers so far."""
 
-    def __init__(self, ink: FloatImage, height: float, scorer: Scorer | None) -> None:
+    def __init__(
+        self,
+        ink: FloatImage,
+        height: float,
+        scorer: Scorer | None,
+        kinds: KindsReader | None = None,
+    ) -> None:
         self.ink = ink
         self.height = height  # of the digits, in pixels
         self.scorer = scorer
+        self.kinds_reader = kinds
         self._scores: dict[tuple[Box, int], float] = {}
+        self._kinds: dict[tuple[Box, int], npt.NDArray[np.float32]] = {}
+
+    def kinds(self, blobs: Sequence[Component]) -> list[npt.NDArray[np.float32]]:
+        """The piece head's probabilities of each kind for each blob, each asked once."""
+        if self.kinds_reader is None:
+            raise ValueError("no piece head")
+        keys = [(blob.box, blob.area) for blob in blobs]
+        new = {key: blob for key, blob in zip(keys, blobs, strict=True) if key not in self._kinds}
+        if new:
+            crops = [as_piece(blob, self.ink).crop for blob in new.values()]
+            self._kinds.update(zip(new, self.kinds_reader(crops), strict=True))
+        return [self._kinds[key] for key in keys]
 
     def score(self, blobs: Sequence[Component]) -> list[float]:
         """The scorer's score for each blob, asking it only about blobs not seen yet."""
@@ -278,25 +339,40 @@ class _Canvas:
         keys = [(blob.box, blob.area) for blob in blobs]
         new = {key: blob for key, blob in zip(keys, blobs, strict=True) if key not in self._scores}
         if new:
-            crops = [_piece(blob, self.ink).crop for blob in new.values()]
+            crops = [as_piece(blob, self.ink).crop for blob in new.values()]
             self._scores.update(zip(new, self.scorer(crops), strict=True))
         return [self._scores[key] for key in keys]
 
 
-def _split(blob: Component, canvas: _Canvas, depth: int = MAX_DEPTH) -> list[Component]:
+def _split(blob: Component, canvas: Canvas, depth: int = MAX_DEPTH) -> list[Component]:
     """Cut touching digits apart where a cut is clearly better than none."""
     width = blob.box.width / canvas.height  # in digit heights
     narrowest = SPLIT_TRY if canvas.scorer is not None else SHAPE_SPLIT_BASE
     if depth == 0 or width < narrowest:
         return [blob]
     cuts = find_cuts(blob, canvas.height)
-    chosen = _worth_cutting(blob, min(cuts, key=lambda c: c.crossed), canvas) if cuts else None
+    if not cuts:
+        return [blob]
+    chosen = _touching_cut(blob, cuts, canvas) if canvas.kinds_reader is not None else None
+    if chosen is None:
+        chosen = _worth_cutting(blob, min(cuts, key=lambda c: c.crossed), canvas)
     if chosen is None:
         return [blob]
     return [*_split(chosen.left, canvas, depth - 1), *_split(chosen.right, canvas, depth - 1)]
 
 
-def _worth_cutting(blob: Component, cut: Cut, canvas: _Canvas) -> Cut | None:
+def _touching_cut(blob: Component, cuts: list[Cut], canvas: Canvas) -> Cut | None:
+    """With a piece head: the cut between digits it sees touching, if it sees one."""
+    (whole,) = canvas.kinds([blob])
+    if whole[SEVERAL] < CUT_SEVERAL:
+        return None
+    # Each cut's worse half: how surely it is only part of a digit.
+    parts = [max(half[PART] for half in canvas.kinds([cut.left, cut.right])) for cut in cuts]
+    best = int(np.argmin(parts))
+    return cuts[best] if parts[best] < CUT_PART else None
+
+
+def _worth_cutting(blob: Component, cut: Cut, canvas: Canvas) -> Cut | None:
     """The cut if the piece is wide enough for what it costs (see SPLIT_BASE)."""
     width = blob.box.width / canvas.height
     crossing = cut.crossed / max(stroke_width(blob.mask), 1.0)

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digits.model import MlpEnsemble, Network, load_model, sha256_of
+from digits.model import MlpEnsemble, load_model, sha256_of
+from digits.network import Network
 from training.train import Config, accuracy, select_members, train
 
 # The smallest run that still goes through every stage: MNIST and pen renders, the
@@ -25,6 +26,7 @@ SMOKE = Config(
     hidden=(32,),
     epochs=2,
     decay_every=1,
+    piece_numbers=12,
 )
 
 

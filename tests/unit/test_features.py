@@ -131,7 +131,8 @@ def test_from_bundle_refuses_parts_that_do_not_agree(change: dict[str, Any]) -> 
 def test_serving_a_model_with_features_never_imports_scikit_learn_or_scipy(
     tmp_path: Path,
 ) -> None:
-    from digits.model import MlpEnsemble, Network
+    from digits.model import MlpEnsemble
+    from digits.network import Network
 
     rng = np.random.default_rng(10)
     layer = random_layer(rng, 5, 4, kinds=8)

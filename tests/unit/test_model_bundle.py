@@ -16,10 +16,11 @@ from digits.model import (
     BUNDLE_FORMAT,
     EstimatorModel,
     MlpEnsemble,
-    Network,
     load_model,
     sha256_of,
 )
+from digits.network import Network
+from digits.pieces import KINDS, PieceHead
 
 RNG = np.random.default_rng(0)
 
@@ -168,14 +169,15 @@ def network_for(inputs: int, hidden: int = 12) -> Network:
     )
 
 
-def test_format_2_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> None:
+def test_a_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> None:
     features = random_features()
     ensemble = MlpEnsemble(
         (network_for(features.size), network_for(features.size, 8)), features, 1.7
     )
     bundle = ensemble.to_bundle()
-    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/2"
+    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/3"
     assert bundle["temperature"] == 1.7 and bundle["features"]["grid"] == 2
+    assert "pieces" not in bundle  # no head: numbers are cut by the shape rules
     path = tmp_path / "model.joblib"
     joblib.dump(bundle, path)
     loaded = load_model(path)
@@ -190,6 +192,41 @@ def test_format_2_bundle_with_features_and_temperature_round_trips(tmp_path: Pat
         [softmax_rows(net.logits(inputs) / 1.7) for net in ensemble.networks], axis=0
     )
     np.testing.assert_allclose(loaded.predict_proba(pixels), expected, atol=1e-6)
+
+
+def head_for(inputs: int) -> PieceHead:
+    network = network_for(inputs)
+    last = network.weights[-1][:, :3].copy()
+    return PieceHead(Network((*network.weights[:-1], last), (*network.biases[:-1], last[0])))
+
+
+def test_the_piece_head_rides_in_the_bundle_and_reads_the_same_features(tmp_path: Path) -> None:
+    features = random_features()
+    head = head_for(features.size)
+    ensemble = MlpEnsemble((network_for(features.size),), features, 1.3, head)
+    path = tmp_path / "model.joblib"
+    joblib.dump(ensemble.to_bundle(), path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble) and loaded.pieces is not None
+    pixels = RNG.random((5, 784), dtype=np.float32)
+    digits, kinds = loaded.read_pieces(pixels)
+    np.testing.assert_array_equal(digits, ensemble.predict_proba(pixels))
+    assert kinds is not None and kinds.shape == (5, len(KINDS))
+    expected = softmax_rows(head.network.logits(features.transform(pixels)))
+    np.testing.assert_allclose(kinds, expected, atol=1e-6)
+    # Without a head: the digits alone.
+    plain = MlpEnsemble(ensemble.networks, features, 1.3)
+    assert plain.read_pieces(pixels)[1] is None
+
+
+def test_format_2_bundles_load_without_a_piece_head(tmp_path: Path) -> None:
+    features = random_features()
+    bundle = {**MlpEnsemble((network_for(features.size),), features, 1.5).to_bundle()}
+    bundle["format"] = "digit-mlp-ensemble/2"
+    path = tmp_path / "two.joblib"
+    joblib.dump(bundle, path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble) and loaded.pieces is None
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -239,6 +276,9 @@ def test_temperature_softens_the_probabilities_not_the_answer() -> None:
         {"features": {**random_features().to_bundle(), "patch": 4}},
         {"features": random_features(kinds=6).to_bundle()},  # networks read 16 features, not 24
         {"features": None},  # without the layer the networks would read 784 pixels
+        {"pieces": head_for(784).to_bundle()},  # a head for pixels, not for the features
+        {"pieces": {**head_for(24).to_bundle(), "biases": []}},
+        {"pieces": PieceHead(network_for(24)).to_bundle()},  # ten outputs, not three kinds
     ],
     ids=[
         "temperature-0",
@@ -246,9 +286,12 @@ def test_temperature_softens_the_probabilities_not_the_answer() -> None:
         "features-inconsistent",
         "features-size",
         "no-features",
+        "pieces-inputs",
+        "pieces-inconsistent",
+        "pieces-outputs",
     ],
 )
-def test_format_2_bundles_that_do_not_agree_are_model_unavailable(
+def test_bundles_that_do_not_agree_are_model_unavailable(
     tmp_path: Path, change: dict[str, object]
 ) -> None:
     features = random_features()

@@ -6,16 +6,16 @@ on white, 560x280. Digit shapes live in a 130x200 cell whose top is y = 40.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digits.model import load_model
+from digits.model import MlpEnsemble, load_model
 from digits.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
-from digits.segment import Piece, model_scorer, read_number, segment
+from digits.segment import Piece, model_kinds, model_scorer, read_number, segment
 
 Stroke = list[tuple[float, float]]
 BRUSH = 25
@@ -166,6 +166,68 @@ def test_a_scorer_decides_a_cut_the_shape_alone_does_not() -> None:
     assert 300 <= seven.box.right <= 320 and 295 <= one_piece.box.left <= 320
     # Sure of the whole, unsure of the halves: keep it whole.
     assert len(segment(ink, scorer=sure_of_the_whole)) == 1
+
+
+def seven_touching_a_one() -> tuple[np.ndarray, int]:
+    """The end of a 7's bar touching the top of a 1 (a cut the shape alone does not
+    make), and the width of the blob they make."""
+    wide_seven = [[(10, 45), (150, 45)], [(110, 45), (50, 240)]]
+    one = [[(168, 58), (168, 240)]]
+    ink = ink_map(draw((wide_seven, 150), (one, 150)))
+    return ink, segment(ink)[0].box.width
+
+
+def sure_of(width: int) -> Callable[[Sequence[np.ndarray]], list[float]]:
+    """A scorer sure of crops `width` wide only: the rules alone keep such a blob whole."""
+    return lambda crops: [0.9999 if crop.shape[1] == width else 0.3 for crop in crops]
+
+
+def test_a_piece_head_that_sees_touching_digits_cuts_where_its_halves_look_whole() -> None:
+    ink, width = seven_touching_a_one()
+    asked: list[int] = []
+
+    def kinds(crops: Sequence[np.ndarray]) -> np.ndarray:
+        rows = []
+        for crop in crops:
+            if crop.shape[1] == width:
+                rows.append([0.05, 0.9, 0.05])  # the whole: several digits
+            else:
+                asked.append(crop.shape[1])
+                rows.append([0.8, 0.0, 0.2])  # every half looks like a whole digit
+        return np.asarray(rows, np.float32)
+
+    assert len(segment(ink, sure_of(width))) == 1  # the rules alone keep it whole
+    pieces = segment(ink, sure_of(width), kinds)
+    assert len(pieces) == 2
+    seven, one = pieces
+    assert seven.box.left == 150 + 10 - 13 and one.box.right == 150 + 168 + 13
+    assert one.box.width < 60  # the 1 alone, the bar left with the 7
+    assert seven.box.width in asked and one.box.width in asked
+
+
+@pytest.mark.parametrize(
+    ("whole", "half"),
+    [([0.9, 0.05, 0.05], [0.8, 0.0, 0.2]), ([0.05, 0.9, 0.05], [0.2, 0.0, 0.8])],
+    ids=["one-digit", "halves-are-parts"],
+)
+def test_without_the_head_seeing_a_clean_cut_the_rules_decide(
+    whole: list[float], half: list[float]
+) -> None:
+    ink, width = seven_touching_a_one()
+
+    def kinds(crops: Sequence[np.ndarray]) -> np.ndarray:
+        return np.asarray([whole if c.shape[1] == width else half for c in crops], np.float32)
+
+    assert len(segment(ink, sure_of(width), kinds)) == 1
+    unsure_of_the_whole = lambda crops: [0.3 if c.shape[1] == width else 0.9999 for c in crops]  # noqa: E731
+    assert len(segment(ink, unsure_of_the_whole, kinds)) == 2
+
+
+def test_the_piece_head_of_a_model_without_one_is_none() -> None:
+    model = load_model(MODEL)
+    assert isinstance(model, MlpEnsemble)
+    plain = MlpEnsemble(model.networks, model.features, model.temperature)
+    assert model_kinds(plain) is None
 
 
 def test_specks_are_dropped_but_small_digits_are_kept() -> None:

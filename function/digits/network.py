@@ -1,0 +1,35 @@
+"""A fully connected ReLU network's forward pass in numpy: the digit model's networks and
+the piece head (digits.pieces) are both of this kind, exported from scikit-learn MLPs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Network:
+    """One fully connected ReLU network; its last layer gives the logits of a softmax."""
+
+    weights: tuple[Floats, ...]
+    biases: tuple[Floats, ...]
+
+    def logits(self, pixels: Floats) -> Floats:
+        activation = pixels
+        last = len(self.weights) - 1
+        for index, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            activation = activation @ weight + bias
+            if index < last:
+                np.maximum(activation, 0.0, out=activation)
+        return activation
+
+
+def softmax(logits: Floats) -> Floats:
+    shifted: Floats = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=1, keepdims=True)
+    return shifted
