@@ -111,7 +111,9 @@ def build_pen_numbers(
     writers = sorted(by_writer)
     for _ in range(per_length):
         for length in lengths:
-            own = by_writer[writers[int(rng.integers(len(writers)))]]
+            # Writers with enough digits for the number (all of them, with whole writers).
+            able = [w for w in writers if len(by_writer[w]) >= length]
+            own = by_writer[able[int(rng.integers(len(able)))]]
             chosen = [own[i] for i in rng.choice(len(own), length, replace=False).tolist()]
             points = [pen_points(digit) for digit in chosen]
             yield render_number(points, [digit.label for digit in chosen], rng)

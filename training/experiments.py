@@ -57,6 +57,9 @@ VARIANTS: dict[str, Variant] = {
     "MNIST only, no pen renders": Variant(replace(BASE, pen_copies=0)),
     # MNIST
     "MNIST's own strokes elastic (alpha 34)": Variant(replace(BASE, mnist_elastic=34.0)),
+    # Following up the winners
+    "pen strokes bent more (elastic 0.08)": Variant(replace(BASE, pen_elastic=0.08)),
+    "pen strokes bent (0.05), two networks": Variant(replace(BASE, pen_elastic=0.05, networks=2)),
 }
 RESULTS = MODELS_DIR / "experiments.json"
 REPORT = MODELS_DIR / "EXPERIMENTS.md"

@@ -152,7 +152,7 @@ def joined_blobs(
 
 def read_number(ink: FloatImage, model: DigitModel) -> list[DigitReading]:
     """Segment the ink and read each piece with the model, left to right."""
-    pieces = segment(ink, model_scorer(model), model_kinds(model))
+    pieces = segment(ink, *model_readers(model))
     if not pieces:
         return []
     fields = [fit_and_centre(piece.crop) for piece in pieces]
@@ -167,28 +167,45 @@ def read_number(ink: FloatImage, model: DigitModel) -> list[DigitReading]:
 
 def model_scorer(model: DigitModel) -> Scorer:
     """The model's top probability for each crop: how surely it reads as one digit."""
-
-    def score(crops: Sequence[FloatImage]) -> Sequence[float]:
-        if not crops:
-            return []
-        return [float(p) for p in _predict(model, list(crops)).max(axis=1)]
-
-    return score
+    return model_readers(model)[0]
 
 
 def model_kinds(model: DigitModel) -> KindsReader | None:
     """The model's piece head as a KindsReader; None for a model without one."""
+    return model_readers(model)[1]
+
+
+def model_readers(model: DigitModel) -> tuple[Scorer, KindsReader | None]:
+    """The scorer and, with a piece head, the kinds reader of one model, sharing each
+    crop's pass through the feature layer: segmentation asks both about the same crops."""
     if not isinstance(model, MlpEnsemble) or model.pieces is None:
-        return None
+
+        def score(crops: Sequence[FloatImage]) -> Sequence[float]:
+            if not crops:
+                return []
+            return [float(p) for p in _predict(model, list(crops)).max(axis=1)]
+
+        return score, None
     ensemble = model
+    read: dict[bytes, tuple[float, npt.NDArray[np.float32]]] = {}
+
+    def answers(crops: Sequence[FloatImage]) -> list[tuple[float, npt.NDArray[np.float32]]]:
+        keys = [crop.tobytes() + str(crop.shape).encode() for crop in crops]
+        new = {key: crop for key, crop in zip(keys, crops, strict=True) if key not in read}
+        if new:
+            pixels = np.stack([fit_and_centre(crop).reshape(-1) for crop in new.values()])
+            digits, kinds = ensemble.read_pieces(pixels)
+            assert kinds is not None  # noqa: S101  # checked above: the model has a head
+            read.update(zip(new, zip(digits.max(axis=1).tolist(), kinds, strict=True), strict=True))
+        return [read[key] for key in keys]
+
+    def scores(crops: Sequence[FloatImage]) -> Sequence[float]:
+        return [confidence for confidence, _ in answers(crops)]
 
     def kinds(crops: Sequence[FloatImage]) -> npt.NDArray[np.float32]:
-        pixels = np.stack([fit_and_centre(crop).reshape(-1) for crop in crops])
-        _, read = ensemble.read_pieces(pixels)
-        assert read is not None  # noqa: S101  # checked above: the model has a head
-        return read
+        return np.stack([row for _, row in answers(crops)]).astype(np.float32)
 
-    return kinds
+    return scores, kinds
 
 
 def _predict(model: DigitModel, crops: list[FloatImage]) -> npt.NDArray[np.float32]:

@@ -36,7 +36,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     metrics = train(SMOKE, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["sha256"] == sha256_of(tmp_path / "digit_model_28.joblib")
-    assert metadata["format"] == "digit-mlp-ensemble/2"
+    assert metadata["format"] == "digit-mlp-ensemble/3"
     assert metadata["training"]["config"]["subset"] == 1500
     assert metadata["training"]["config"]["pen_copies"] == 1
     assert metadata["metrics"] == metrics
