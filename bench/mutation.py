@@ -1,7 +1,7 @@
 """Mutation testing of the critical path: `make mutation` (mutmut; about 10-20 min on 2 cores).
 
-mutmut changes one thing at a time in decode.py, preprocess.py and model.py (the
-model's forward pass): an operator, a constant, a comparison, a returned value. Each
+mutmut changes one thing at a time in decode.py, preprocess.py, model.py and network.py
+(the model's forward pass): an operator, a constant, a comparison, a returned value. Each
 change (a "mutant") is run against the unit tests of those modules; a mutant the
 tests still pass on "survived" and shows what no test checks.
 
@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "mutation"
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
-MODULES = ("decode.py", "preprocess.py", "model.py")
+MODULES = ("decode.py", "preprocess.py", "model.py", "network.py")
 # What the tests import besides the function (tests/conftest.py reaches tools/).
 COPIED = ("tests", "tools", "models", "events", "frontend_static", "training")
 PYTHONPATH_LINE = 'pythonpath = ["function", "."]'

@@ -476,9 +476,9 @@ def render_mutation(path: Path = MUTATION) -> list[str]:
         "",
         "`make mutation` (`bench/mutation.py`, mutmut): one small change at a time (an "
         "operator, a constant, a comparison, a returned value) in `decode.py`, "
-        "`preprocess.py` and `model.py` (the model's forward pass), each run against the unit "
-        "tests of those modules; a change no test notices *survives*. Score = mutants killed "
-        "(or timed out) / mutants tested.",
+        "`preprocess.py`, `model.py` and `network.py` (the model's forward pass), each run "
+        "against the unit tests of those modules; a change no test notices *survives*. "
+        "Score = mutants killed (or timed out) / mutants tested.",
         "",
     ]
     if not path.is_file():

@@ -190,6 +190,8 @@ def render_pen(
     """`copies` random canvas drawings of every pen digit, as the page would send them;
     the default variation adds nothing to the strokes (held-out sets stay as written)."""
     labels = np.asarray([digit.label for digit in digits], dtype=np.uint8)
+    if not copies or not digits:
+        return np.zeros((0, 28 * 28), np.uint8), np.zeros(0, np.uint8)
     jobs = [
         Job("pen", a, b, (*seed, copy, a))
         for copy in range(copies)
