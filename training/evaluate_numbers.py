@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 from matplotlib.patches import Rectangle
+from tqdm import tqdm
 
 from digits.components import label
 from digits.model import DigitModel, load_model
@@ -44,6 +45,12 @@ from training.pendigits import PenDigit, load_pendigits, split_by_writer
 LENGTHS = (2, 3, 4, 5, 6)
 KEEP = 10  # numbers kept for each picture: two of each length for the examples
 SEEDS = {"dev": 11, "test": 12, "pen": 13}
+FAILURES = {
+    "fewer": "fewer pieces than digits (touching digits left whole, or two joined)",
+    "more": "more pieces (a digit cut in two, or a stray stroke kept)",
+    "misread_alone": "pieces right, a digit the model misreads drawn alone too",
+    "misread_in_number": "pieces right, a digit misread only as cut from the number",
+}
 SET_TITLES = {
     "test": "from MNIST test digits",
     "pen": "from held-out writers' real pen digits",
@@ -63,6 +70,11 @@ class Tally:
     digit_errors: int = 0  # edits from the drawn digits to the digits read
     alone_right: int = 0  # digits the model reads right when drawn alone
     alone_exact: int = 0  # numbers whose every digit the model reads right drawn alone
+    # Why numbers were read wrongly, one reason each (they sum to numbers - exact):
+    fewer: int = 0  # fewer pieces than digits: touching digits left whole, or joined
+    more: int = 0  # more pieces: a digit cut or split in two, or a stray stroke kept
+    misread_alone: int = 0  # right pieces, a misread the model makes on the digit alone too
+    misread_in_number: int = 0  # right pieces, misread only as cut from the number
     seconds: list[float] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -74,7 +86,22 @@ class Tally:
         self.digit_errors += other.digit_errors
         self.alone_right += other.alone_right
         self.alone_exact += other.alone_exact
+        self.fewer += other.fewer
+        self.more += other.more
+        self.misread_alone += other.misread_alone
+        self.misread_in_number += other.misread_in_number
         self.seconds += other.seconds
+
+    def count_failure(self, pieces: int, drawn: int, alone_exact: bool) -> None:
+        """File a number read wrongly under its first cause."""
+        if pieces < drawn:
+            self.fewer += 1
+        elif pieces > drawn:
+            self.more += 1
+        elif not alone_exact:
+            self.misread_alone += 1
+        else:
+            self.misread_in_number += 1
 
 
 def build_numbers(
@@ -159,6 +186,8 @@ def evaluate(
         alone_hits = alone.argmax(axis=1) == np.asarray(sample.digits)
         tally.alone_right += int(alone_hits.sum())
         tally.alone_exact += bool(alone_hits.all())
+        if read != sample.text:
+            tally.count_failure(len(readings), len(sample.digits), bool(alone_hits.all()))
         if len(first) < keep:
             first.append((sample, readings))
         if read != sample.text and len(wrong) < keep:
@@ -177,6 +206,7 @@ def summary(tallies: dict[int, Tally]) -> dict[str, Any]:
             "alone_per_digit": round(t.alone_right / t.digits, 4),
             "alone_exact": round(t.alone_exact / t.numbers, 4),
             "ms_p50": round(float(np.median(t.seconds)) * 1000, 2),
+            "failures": {reason: round(getattr(t, reason) / t.numbers, 4) for reason in FAILURES},
         }
 
     result = {str(length): row(tallies[length]) for length in sorted(tallies)}
@@ -250,6 +280,19 @@ def write_report(
             )
         lines.append("")
     lines += [
+        "## Where numbers fail",
+        "",
+        "Each number read wrongly, filed under its first cause, as a share of all the numbers"
+        " of 2 to 4 digits in the set:",
+        "",
+        "| cause | " + " | ".join(SET_TITLES[name].split(" (")[0] for name in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    for reason, title in FAILURES.items():
+        shares = [rows.get("2-4", rows["all"])["failures"][reason] for rows in results.values()]
+        lines.append(f"| {title} | " + " | ".join(f"{share:.1%}" for share in shares) + " |")
+    lines += [
+        "",
         "- **read exactly**: the whole number read right (sequence accuracy);",
         "- **per digit**: 1 - (edits from the number drawn to the number read) / digits drawn;",
         "- **pieces right**: segmentation alone: as many pieces as digits drawn;",
@@ -321,7 +364,8 @@ def main(argv: list[str] | None = None) -> None:
             if images is None or labels is None
             else build_numbers(images, labels, SEEDS[name], per_length)
         )
-        tallies, first, wrong = evaluate(model, samples)
+        bar = tqdm(samples, total=per_length * len(LENGTHS), desc=name, unit="number")
+        tallies, first, wrong = evaluate(model, bar)
         results[name] = summary(tallies)
         if name == "test":
             pictures = {"numbers_examples.png": first, "numbers_wrong.png": wrong}

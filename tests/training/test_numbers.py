@@ -100,6 +100,15 @@ def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
     ]
     right = sum(int((a == np.asarray(s.digits)).sum()) for a, s in zip(alone, samples, strict=True))
     assert rows["all"]["alone_per_digit"] == round(right / sum(map(len, texts)), 4)
+    # Every number read wrongly has one cause, and the cause fits what was read.
+    for length, tally in tallies.items():
+        causes = tally.fewer + tally.more + tally.misread_alone + tally.misread_in_number
+        assert causes == tally.numbers - tally.exact, length
+    pieces = [len(readings) for _, readings in first]
+    drawn = [len(sample.digits) for sample in samples]
+    assert sum(t.fewer for t in tallies.values()) == sum(
+        p < d for p, d, r, t in zip(pieces, drawn, read, texts, strict=True) if r != t
+    )
     assert ink_map(samples[0].image).shape == (HEIGHT, samples[0].image.size[0])
 
 
@@ -107,10 +116,12 @@ def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
 def test_the_report_is_written(tmp_path: Path) -> None:
     for name in ("digit_model_28.joblib", "digit_model_28.json"):
         shutil.copy(ROOT / "models" / name, tmp_path / name)
-    main(["--models-dir", str(tmp_path), "--per-length", "2", "--dev-per-length", "1"])
+    small = ["--per-length", "2", "--dev-per-length", "1", "--pen-per-length", "1"]
+    main(["--models-dir", str(tmp_path), *small])
     report = (tmp_path / "NUMBERS.md").read_text()
     version = json.loads((tmp_path / "digit_model_28.json").read_text())["version"]
     assert version in report
     assert "from MNIST test digits" in report and "from MNIST train digits" in report
+    assert "from held-out writers' real pen digits" in report and "## Where numbers fail" in report
     assert (tmp_path / "numbers_wrong.png").stat().st_size > 0
     assert (tmp_path / "numbers_examples.png").stat().st_size > 1000

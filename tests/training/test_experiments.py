@@ -1,0 +1,50 @@
+"""make experiments' report: paired fold differences, and the committed report is generated."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from training.experiments import (
+    BASE,
+    BASELINE,
+    REPORT,
+    RESULTS,
+    VARIANTS,
+    paired_difference,
+    render,
+)
+from training.train import Config
+
+
+def _result(accuracies: list[float]) -> dict[str, object]:
+    return {"folds": [{"pen_accuracy": a} for a in accuracies]}
+
+
+def test_the_difference_is_paired_fold_by_fold() -> None:
+    baseline = _result([0.95, 0.97, 0.99])
+    variant = _result([0.96, 0.98, 0.99])
+    mean, error = paired_difference(variant, baseline)
+    assert mean == pytest.approx(0.02 / 3)
+    # Differences 0.01, 0.01, 0.00: sample deviation over sqrt(3).
+    assert error == pytest.approx(
+        math.sqrt(((0.01 - 0.02 / 3) ** 2 * 2 + (0.02 / 3) ** 2) / 2) / math.sqrt(3)
+    )
+    # Writers differ by far more than the recipes: unpaired spread would hide this.
+    assert error < 0.01
+
+
+def test_the_baseline_stays_the_recipe_it_was_measured_as() -> None:
+    # Shipping a winner changes Config's defaults; the baseline's levers must not follow.
+    assert VARIANTS[BASELINE].config == BASE
+    assert BASE.pen_elastic == 0.0 and BASE.pen_copies == 4 and BASE.networks == 1
+    assert Config().pen_elastic > 0
+
+
+def test_the_committed_report_is_rendered_from_the_committed_results() -> None:
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert BASELINE in results
+    assert set(results) <= set(VARIANTS)
+    assert REPORT.read_text(encoding="utf-8") == render(results)
