@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL_JSON = ROOT / "models" / "digit_model_28.json"
 FUNCTION_RESULTS = ROOT / "bench" / "results" / "benchmark_function.json"
 LOAD_RESULTS = ROOT / "bench" / "results" / "load_soak.json"
+NUMBERS_RESULTS = ROOT / "models" / "numbers.json"
 TEMPLATE = ROOT / "template.yaml"
 
 # The evaluation sets the model's JSON may report (metrics.<key>_accuracy), best known
@@ -41,7 +42,7 @@ SETS = {
 }
 # Goals set for the model (the project's issues), and what the seed's SVC reached on the
 # same sets (models/REPORT.md of the first evaluation): goals, not measurements.
-TARGETS = {"pen_held_out": 0.99, "mnist_test": 0.995, "canvas_fill": 0.993, "canvas_small": 0.99}
+TARGETS = {"pen_held_out": 0.995, "mnist_test": 0.995, "canvas_fill": 0.993, "canvas_small": 0.99}
 SEED_SVC = {"mnist_test": 0.9792, "canvas_fill": 0.947, "canvas_small": 0.842}
 
 # Cost: list prices (us-east-1, mid-2025, before free tiers; check the pricing pages).
@@ -70,6 +71,7 @@ class Reports:
     function: dict[str, Any] | None
     load: dict[str, Any] | None
     memory_mb: int
+    numbers: dict[str, Any] | None = None  # make evaluate-numbers' figures
 
 
 def read_reports() -> Reports:
@@ -79,6 +81,7 @@ def read_reports() -> Reports:
         function=_optional_json(FUNCTION_RESULTS),
         load=_optional_json(LOAD_RESULTS),
         memory_mb=int(parameters["MemorySize"]["Default"]),
+        numbers=_optional_json(NUMBERS_RESULTS),
     )
 
 
@@ -139,6 +142,14 @@ def summary(reports: Reports) -> str:
         rows.append(
             f"| decode + preprocess + model, one canvas PNG, p50 | "
             f"{metrics['latency_ms_p50']:.2f} ms | `make evaluate` |"
+        )
+    if reports.numbers is not None:
+        sets = reports.numbers["sets"]
+        # One decimal, as models/NUMBERS.md gives them.
+        read = " / ".join(f"{sets[name]['2-4']['exact'] * 100:.1f} %" for name in ("test", "pen"))
+        rows.append(
+            "| numbers of 2-4 digits read exactly, MNIST test / held-out writers' digits | "
+            f"{read} | `make evaluate-numbers` |"
         )
     if reports.function is not None:
         bench = reports.function

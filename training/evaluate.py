@@ -271,7 +271,8 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         f"p50 {metrics['latency_cpu_ms_p50']} ms of CPU time (this machine, one thread).",
         "",
         "Numbers of several digits (segmentation, then this model): [NUMBERS.md](NUMBERS.md),"
-        " made by `make evaluate-numbers`.",
+        " made by `make evaluate-numbers`. How the recipe was chosen, by cross-validation over"
+        " the training writers: [EXPERIMENTS.md](EXPERIMENTS.md), made by `make experiments`.",
         "",
     ]
     if calibration:

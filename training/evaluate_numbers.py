@@ -9,7 +9,8 @@ Sets of synthetic handwritten numbers, 2 to 6 digits (training.numbers):
   (training.pendigits), each number from one writer's digits, as a person writes it.
 For each number the canvas goes through serving's path, `ink_map` then
 `digits.segment.read_number`, and the result is compared with the digits drawn.
-Writes models/NUMBERS.md and a picture of numbers read wrongly.
+Writes models/NUMBERS.md, its figures as models/numbers.json, and a picture of numbers read
+wrongly.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from training.pendigits import PenDigit, load_pendigits, split_by_writer
 LENGTHS = (2, 3, 4, 5, 6)
 KEEP = 10  # numbers kept for each picture: two of each length for the examples
 SEEDS = {"dev": 11, "test": 12, "pen": 13}
+NUMBERS_JSON = "numbers.json"  # the report's figures, for tools.docs_figures
 FAILURES = {
     "fewer": "fewer pieces than digits (touching digits left whole, or two joined)",
     "more": "more pieces (a digit cut in two, or a stray stroke kept)",
@@ -374,6 +376,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     for filename, readings in pictures.items():
         plot_readings(readings, args.models_dir / filename, empty="every number read right")
+    figures = {"version": metadata.get("version"), "sets": results}
+    (args.models_dir / NUMBERS_JSON).write_text(json.dumps(figures, indent=1) + "\n")
     print(f"Report: {write_report(results, metadata, args.models_dir)}")
 
 

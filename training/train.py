@@ -64,11 +64,11 @@ class Config:
     seed: int = 20261130
     validation: int = 5000
     copies: int = 5  # augmented renderings of each MNIST training digit
-    pen_copies: int = 16  # canvas drawings of each training writer's pen digit
+    pen_copies: int = 24  # canvas drawings of each training writer's pen digit
     pen_validation_copies: int = 4  # ... of each held-out writer's digit
     pen_styles: bool = False  # add style strokes (slashed 0, barred 7, ...) to some renders
     # The training writers' strokes distorted (training.pen_augment.distort_strokes):
-    pen_elastic: float = 0.0
+    pen_elastic: float = 0.08  # won across folds (models/EXPERIMENTS.md)
     pen_stroke_shift: float = 0.0
     pen_stroke_turn_deg: float = 0.0
     pen_join_strokes: float = 0.0
@@ -86,7 +86,8 @@ class Config:
     batch: int = 128
     subset: int = 0  # 0 = all data; a small number of MNIST digits for a smoke run
     keep: int = 2  # networks shipped: the subset that validates best together
-    keep_best_epoch: bool = True  # else each network's last epoch
+    # False: each network's last epoch, so the held-out writers only fit the calibration.
+    keep_best_epoch: bool = False
     feedback: str = ""  # a folder or s3://bucket/prefix of POST /feedback samples
     feedback_copies: int = 10  # each feedback sample counts this many times
     feedback_decisions: str = ""  # the reviewed decisions file: only accepted samples train

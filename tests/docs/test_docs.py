@@ -87,6 +87,14 @@ def test_the_figures_follow_the_reports() -> None:
     measured = docs_figures.summary(docs_figures.Reports(reports.model, bench, None, 1769))
     assert "| 2.50 ms (CPU 2.40 ms) |" in measured and "| 0.44 s (CPU 0.43 s) |" in measured
     assert "commit abc1234, load 0.5" in measured and "not measured" not in measured
+    numbers = {
+        "sets": {
+            name: {"2-4": {"exact": share}}
+            for name, share in (("test", 0.9512), ("pen", 0.9), ("dev", 0.1))
+        }
+    }
+    read = docs_figures.summary(docs_figures.Reports(reports.model, None, None, 512, numbers))
+    assert "| 95.1 % / 90.0 % | `make evaluate-numbers` |" in read
 
 
 def test_the_cost_adds_up() -> None:

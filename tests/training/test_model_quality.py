@@ -78,16 +78,19 @@ class Gate:
     why: str  # where the tolerance and the floor come from
 
 
-# The floors: the shipped model's figures (held-out writers 99.20, MNIST 99.30, canvas
-# 98.91 / 97.93 %) less about half a point, which a retrain does not lose (two trainings
-# with other data sizes differed by under 0.15 pt on each) but a real regression does. The
-# targets (99 / 99.5 / 99.3 / 99 %, docs/model.md) are where the floors go once reached.
+# The floors: the shipped model's figures less about half a point, which a retrain does not
+# lose (two trainings with other data sizes differed by under 0.15 pt on each) but a real
+# regression does. Held-out writers 99.50 % (floor raised from 98.5 % when the model reached
+# it); MNIST 99.11, canvas 98.68 / 97.57 %: those floors stay where they were (99.0, 98.5,
+# 97.5 %) rather than follow this model down, so a model worse than the last one on them
+# still fails. The targets (99.5 / 99.5 / 99.3 / 99 %, docs/model.md) are where the floors
+# go once reached.
 GATES = (
     Gate(
         "pen_held_out_accuracy",
         accuracy_on("pen_held_out"),
         FULL_SET_TOLERANCE,
-        floor=0.985,
+        floor=0.99,
         why="the held-out writers' ~3k pen drawings, seeds fixed: deterministic, so 0.1 pt",
     ),
     Gate(
