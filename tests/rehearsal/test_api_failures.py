@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from tests.frontend.handwriting import SAMPLES
 from tests.frontend.pagekit import draw_sample, is_predict
-from tests.rehearsal.visitor import Visitor
+from tests.rehearsal.visitor import REHEARSAL_BROWSER, SEVEN, Visitor
 
 from tools.rehearsal.rehearsal import Rehearsal
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.rehearsal,
-    pytest.mark.lambda_runtime,
-    pytest.mark.slow,
-]
-
-SEVEN = next(sample for sample in SAMPLES if sample.id == "7-slanted")
+pytestmark = REHEARSAL_BROWSER
 
 CASES = [
     # what the gateway answers, the locale, what the banner says, the retry button

@@ -8,18 +8,11 @@ import pytest
 from playwright.sync_api import expect
 from tests.frontend.handwriting import SAMPLES
 from tests.frontend.pagekit import draw_sample, draw_with_mouse, is_predict, number_strokes
-from tests.rehearsal.visitor import Visit, Visitor
+from tests.rehearsal.visitor import REHEARSAL_BROWSER, SEVEN, Visit, Visitor
 
 from tools.rehearsal.rehearsal import Rehearsal
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.rehearsal,
-    pytest.mark.lambda_runtime,
-    pytest.mark.slow,
-]
-
-SEVEN = next(sample for sample in SAMPLES if sample.id == "7-slanted")
+pytestmark = REHEARSAL_BROWSER
 
 
 def assert_clean(visit: Visit) -> None:

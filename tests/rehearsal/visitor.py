@@ -6,7 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from playwright.sync_api import ConsoleMessage, Page, Request, Response
+from tests.frontend.handwriting import SAMPLES
+
+# The marks of every browser test on the rehearsed shape (a Chromium, the Lambda runtime).
+REHEARSAL_BROWSER = [
+    pytest.mark.browser,
+    pytest.mark.rehearsal,
+    pytest.mark.lambda_runtime,
+    pytest.mark.slow,
+]
+SEVEN = next(sample for sample in SAMPLES if sample.id == "7-slanted")  # the digit most sent
 
 
 @dataclass

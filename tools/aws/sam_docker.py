@@ -25,13 +25,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from tools.local.lambda_local import describe_function
 from tools.local.lambda_local import sam_environment as local_sam_environment
 from tools.local.lambda_runtime import HANDLER, INVOKE_PATH, emulator_binary
-from tools.local.processes import LOOPBACK, follow_logs, free_port, http_status, stop
+from tools.local.processes import LOOPBACK, Service, follow_logs, free_port, http_status, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv" / "sam" / "bin" / "sam"
@@ -166,7 +165,7 @@ def sam_local_invoke(built: Built, event: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-class SamApi:
+class SamApi(Service):
     """`sam local start-api` (tools/aws/sam_start_api.py: the page on the same origin); a
     context manager. One warm container (--warm-containers LAZY) serves the requests.
 
@@ -235,16 +234,7 @@ class SamApi:
             except subprocess.TimeoutExpired:
                 stop(process, group=True)
 
-    def __enter__(self) -> SamApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def discard(self) -> None:
         shutil.rmtree(self._work, ignore_errors=True)
 
 
@@ -260,7 +250,7 @@ def lambda_environment(described: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class LambdaLikeContainer:
+class LambdaLikeContainer(Service):
     """The built image run as Lambda runs it; a context manager.
 
     Read-only root filesystem with only /tmp writable (a tmpfs), a non-root user, the
@@ -370,17 +360,6 @@ class LambdaLikeContainer:
                 capture_output=True,
                 check=False,
             )
-
-    def __enter__(self) -> LambdaLikeContainer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def image_size_bytes(image: str) -> int:

@@ -29,11 +29,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from tools.local.lambda_runtime import HANDLER, LambdaRuntime
-from tools.local.processes import follow_logs, free_port, http_status, stop
+from tools.local.processes import Service, follow_logs, free_port, http_status, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -105,7 +104,7 @@ def sam_environment() -> dict[str, str]:
     return {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHONPATH": str(ROOT)}
 
 
-class LocalStack:
+class LocalStack(Service):
     """The function under the emulator behind SAM's local API Gateway; a context manager.
 
     ``url`` is the origin serving both the API (/predict, /health, ...) and the page (/).
@@ -199,16 +198,7 @@ class LocalStack:
             self.runtime.__exit__(None, None, None)
             self.runtime = None
 
-    def __enter__(self) -> LocalStack:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def discard(self) -> None:
         self._front_log.unlink(missing_ok=True)
 
 

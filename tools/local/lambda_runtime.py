@@ -43,10 +43,9 @@ import time
 import urllib.request
 from importlib import metadata
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from tools.local.processes import free_port, stop
+from tools.local.processes import Service, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "function" / "requirements.txt"
@@ -116,7 +115,7 @@ def stage_task_root(into: Path) -> Path:
     return into
 
 
-class LambdaRuntime:
+class LambdaRuntime(Service):
     """The staged function behind the emulator on 127.0.0.1:``port``; a context manager."""
 
     def __init__(
@@ -203,16 +202,7 @@ class LambdaRuntime:
             shutil.rmtree(self._task_root, ignore_errors=True)
             self._task_root = None
 
-    def __enter__(self) -> LambdaRuntime:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def discard(self) -> None:
         if self._log_path is not None:
             self._log_path.unlink(missing_ok=True)
 

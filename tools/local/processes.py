@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from types import TracebackType
+from typing import Self
 
 LOOPBACK = "127.0.0.1"
 
@@ -69,3 +71,30 @@ def follow_logs(read: Callable[[], str], running: Callable[[], bool] = lambda: T
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping")
+
+
+class Service:
+    """A server or stack that ``start()`` brings up and ``stop()`` takes down; ``with`` does
+    both, then ``discard()`` removes what it kept for its logs (nothing, unless it says)."""
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        """What a ``with`` block leaves behind once stopped: nothing by default."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+        self.discard()

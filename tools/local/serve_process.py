@@ -21,9 +21,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 
-from tools.local.processes import free_port, stop
+from tools.local.processes import Service, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -40,7 +39,7 @@ def health(url: str, timeout: float = 2.0) -> str | None:
         return None
 
 
-class ServeProcess:
+class ServeProcess(Service):
     def __init__(
         self, env: dict[str, str] | None = None, port: int | None = None, api_only: bool = False
     ) -> None:
@@ -106,14 +105,5 @@ class ServeProcess:
         process, self._process = self._process, None
         stop(process)
 
-    def __enter__(self) -> ServeProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def discard(self) -> None:
         self.log_path.unlink(missing_ok=True)

@@ -16,12 +16,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import boto3
 
-from tools.local.processes import LOOPBACK, free_port, stop
+from tools.local.processes import LOOPBACK, Service, free_port, stop
 from tools.rehearsal.certificates import RehearsalCA
 
 START_TIMEOUT_S = 60.0
@@ -33,7 +32,7 @@ CREDENTIALS = {
 }
 
 
-class MotoServer:
+class MotoServer(Service):
     """``python -m moto.server`` on a free loopback port, with a certificate of the CA."""
 
     def __init__(self, ca: RehearsalCA, folder: Path, region: str) -> None:
@@ -108,14 +107,3 @@ class MotoServer:
     def stop(self) -> None:
         process, self._process = self._process, None
         stop(process)
-
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()

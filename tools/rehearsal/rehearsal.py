@@ -25,7 +25,6 @@ import ssl
 import tempfile
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +32,7 @@ from tools.aws.cfn_eval import TEMPLATE
 from tools.aws.deploy_page import samconfig_defaults
 from tools.aws.site_headers import site_headers
 from tools.local.lambda_local import LocalStack
+from tools.local.processes import Service
 from tools.rehearsal.api_front import ApiFront, CorsRules, http_api_routes
 from tools.rehearsal.aws_emulator import MotoServer
 from tools.rehearsal.certificates import RehearsalCA, chromium_home
@@ -45,7 +45,7 @@ from tools.rehearsal.tunnel import Tunnel
 FOREIGN_HOST = "elsewhere.example"
 
 
-class Rehearsal:
+class Rehearsal(Service):
     """The whole shape; ``site``, ``api``, ``elsewhere``, ``tunnel`` and ``stack`` once started."""
 
     def __init__(self, upstream: str | None = None, folder: Path | None = None) -> None:
@@ -134,17 +134,6 @@ class Rehearsal:
             part.stop()
         if self._own_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> Rehearsal:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _host(url: str) -> str:
