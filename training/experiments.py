@@ -69,6 +69,7 @@ VARIANTS: dict[str, Variant] = {
     # Following up the winners
     "pen strokes bent more (elastic 0.08)": Variant(replace(BASE, pen_elastic=0.08)),
     "pen strokes bent (0.05), two networks": Variant(replace(BASE, pen_elastic=0.05, networks=2)),
+    "pen strokes bent still more (elastic 0.12)": Variant(replace(BASE, pen_elastic=0.12)),
 }
 RESULTS = MODELS_DIR / "experiments.json"
 REPORT = MODELS_DIR / "EXPERIMENTS.md"
@@ -184,7 +185,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text()) if args.results.is_file() else {}
     names = [
-        name for name in VARIANTS if args.only is None or any(part in name for part in args.only)
+        name
+        for name in VARIANTS
+        if (args.only is None or any(part in name for part in args.only))
+        and not (args.missing and name in results)
     ]
     bar = tqdm(names, desc="variants", unit="variant")
     for name in bar:

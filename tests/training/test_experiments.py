@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,3 +50,23 @@ def test_the_committed_report_is_rendered_from_the_committed_results() -> None:
     assert BASELINE in results
     assert set(results) <= set(VARIANTS)
     assert REPORT.read_text(encoding="utf-8") == render(results)
+
+
+def test_missing_runs_only_the_variants_without_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import training.experiments as experiments
+
+    ran: list[str] = []
+
+    def fake_run(name: str) -> dict[str, Any]:
+        ran.append(name)
+        return json.loads(RESULTS.read_text(encoding="utf-8"))[BASELINE]
+
+    monkeypatch.setattr(experiments, "run", fake_run)
+    results = tmp_path / "results.json"
+    measured = json.loads(RESULTS.read_text(encoding="utf-8"))[BASELINE]
+    known = {name: measured for name in list(VARIANTS)[:-1]}
+    results.write_text(json.dumps(known), encoding="utf-8")
+    experiments.main(["--missing", "--results", str(results), "--out", str(tmp_path / "x.md")])
+    assert ran == [list(VARIANTS)[-1]]
