@@ -66,7 +66,7 @@ def test_missing_runs_only_the_variants_without_results(
     monkeypatch.setattr(experiments, "run", fake_run)
     results = tmp_path / "results.json"
     measured = json.loads(RESULTS.read_text(encoding="utf-8"))[BASELINE]
-    known = {name: measured for name in list(VARIANTS)[:-1]}
+    known = dict.fromkeys(list(VARIANTS)[:-1], measured)
     results.write_text(json.dumps(known), encoding="utf-8")
     experiments.main(["--missing", "--results", str(results), "--out", str(tmp_path / "x.md")])
     assert ran == [list(VARIANTS)[-1]]
