@@ -124,8 +124,7 @@ def open_page(
     for context, _ in contexts:
         context.close()
     for _, problems in contexts:
-        assert problems.errors == [], f"uncaught errors in the page: {problems.errors}"
-        assert problems.missing == [], f"404s (a favicon?): {problems.missing}"
+        problems.assert_none()
 
 
 @pytest.fixture

@@ -166,3 +166,8 @@ class PageProblems:
                 else None
             ),
         )
+
+    def assert_none(self) -> None:
+        """At a test's end: no uncaught error in the page, no 404 from its origin."""
+        assert self.errors == [], f"uncaught errors in the page: {self.errors}"
+        assert self.missing == [], f"404s (a favicon?): {self.missing}"

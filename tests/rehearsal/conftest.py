@@ -80,5 +80,4 @@ def visit(visitor_browser: Browser, rehearsal: Rehearsal) -> Iterator[Visitor]:
     for context, _ in opened:
         context.close()
     for _, problems in opened:
-        assert problems.errors == [], f"uncaught errors in the page: {problems.errors}"
-        assert problems.missing == [], f"404s: {problems.missing}"
+        problems.assert_none()
