@@ -19,7 +19,7 @@ import argparse
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -80,19 +80,9 @@ class Tally:
     seconds: list[float] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
-        self.numbers += other.numbers
-        self.exact += other.exact
-        self.count_right += other.count_right
-        self.components_right += other.components_right
-        self.digits += other.digits
-        self.digit_errors += other.digit_errors
-        self.alone_right += other.alone_right
-        self.alone_exact += other.alone_exact
-        self.fewer += other.fewer
-        self.more += other.more
-        self.misread_alone += other.misread_alone
-        self.misread_in_number += other.misread_in_number
-        self.seconds += other.seconds
+        # Every field is a count or a list of timings: both add up.
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def count_failure(self, pieces: int, drawn: int, alone_exact: bool) -> None:
         """File a number read wrongly under its first cause."""
@@ -187,13 +177,14 @@ def evaluate(
         alone = model.predict_proba(np.stack([a.reshape(-1) for a in sample.alone]))
         alone_hits = alone.argmax(axis=1) == np.asarray(sample.digits)
         tally.alone_right += int(alone_hits.sum())
-        tally.alone_exact += bool(alone_hits.all())
-        if read != sample.text:
-            tally.count_failure(len(readings), len(sample.digits), bool(alone_hits.all()))
+        every_alone_right = bool(alone_hits.all())
+        tally.alone_exact += every_alone_right
         if len(first) < keep:
             first.append((sample, readings))
-        if read != sample.text and len(wrong) < keep:
-            wrong.append((sample, readings))
+        if read != sample.text:
+            tally.count_failure(len(readings), len(sample.digits), every_alone_right)
+            if len(wrong) < keep:
+                wrong.append((sample, readings))
     return tallies, first, wrong
 
 
@@ -377,7 +368,9 @@ def main(argv: list[str] | None = None) -> None:
     for filename, readings in pictures.items():
         plot_readings(readings, args.models_dir / filename, empty="every number read right")
     figures = {"version": metadata.get("version"), "sets": results}
-    (args.models_dir / NUMBERS_JSON).write_text(json.dumps(figures, indent=1) + "\n")
+    (args.models_dir / NUMBERS_JSON).write_text(
+        json.dumps(figures, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"Report: {write_report(results, metadata, args.models_dir)}")
 
 

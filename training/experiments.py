@@ -149,12 +149,16 @@ def render(results: dict[str, Any]) -> str:
 def _shipped_note() -> str:
     """What the full-scale recipe took from the experiments (training.train.Config)."""
     shipped = Config()
+    epoch = (
+        "each network's best epoch on the held-out writers"
+        if shipped.keep_best_epoch
+        else "each network's last epoch (not chosen on the held-out writers)"
+    )
     return (
         f"Shipped (training.train.Config, full scale): pen strokes bent (elastic"
         f" {shipped.pen_elastic}), {shipped.pen_copies} renders of each pen digit,"
-        f" {shipped.networks} networks {shipped.hidden}, each network's last epoch"
-        f" ({'best epoch' if shipped.keep_best_epoch else 'not chosen on the held-out writers'});"
-        " the levers that lost or tied stay off."
+        f" {shipped.networks} networks {shipped.hidden}, {epoch}; the levers that lost or tied"
+        " stay off."
     )
 
 

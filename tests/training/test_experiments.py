@@ -57,15 +57,15 @@ def test_missing_runs_only_the_variants_without_results(
 ) -> None:
     import training.experiments as experiments
 
+    measured = json.loads(RESULTS.read_text(encoding="utf-8"))[BASELINE]
     ran: list[str] = []
 
     def fake_run(name: str) -> dict[str, Any]:
         ran.append(name)
-        return json.loads(RESULTS.read_text(encoding="utf-8"))[BASELINE]
+        return measured
 
     monkeypatch.setattr(experiments, "run", fake_run)
     results = tmp_path / "results.json"
-    measured = json.loads(RESULTS.read_text(encoding="utf-8"))[BASELINE]
     known = dict.fromkeys(list(VARIANTS)[:-1], measured)
     results.write_text(json.dumps(known), encoding="utf-8")
     experiments.main(["--missing", "--results", str(results), "--out", str(tmp_path / "x.md")])

@@ -75,7 +75,8 @@ def follow_logs(read: Callable[[], str], running: Callable[[], bool] = lambda: T
 
 class Service:
     """A server or stack that ``start()`` brings up and ``stop()`` takes down; ``with`` does
-    both, then ``discard()`` removes what it kept for its logs (nothing, unless it says)."""
+    both, then ``discard()`` removes the files it kept (logs, a work folder) for a caller
+    to read after ``stop()``."""
 
     def start(self) -> object:
         raise NotImplementedError
