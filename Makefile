@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: docs screenshots experiments evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train evaluate benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
+.PHONY: docs screenshots experiments evaluate-numbers lambda-local lambda-memory help venv sam test lint typecheck unit run train train-reference evaluate evaluate-reference benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -179,11 +179,19 @@ events: venv sam browser-deps
 	$(PY) -m tools.make_events
 
 # Training imports serving's preprocessing from function/, as the tests do.
+# The shipped model is a refit on every writer of the reference's recipe (models/reference/,
+# six writers held out): the reference's calibration and held-out figures ship with it.
 train: venv
-	PYTHONPATH=function:. $(PY) -m training.train
+	PYTHONPATH=function:. $(PY) -m training.train --refit-from models/reference
+
+train-reference: venv
+	PYTHONPATH=function:. $(PY) -m training.train --models-dir models/reference
 
 evaluate: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate
+
+evaluate-reference: venv
+	PYTHONPATH=function:. $(PY) -m training.evaluate --models-dir models/reference
 
 # The choices in training.train.Config, measured at reduced scale on held-out data only.
 experiments: venv

@@ -8,7 +8,9 @@ Sets, all from MNIST test (never used for training or model selection):
   same brush, so strokes are relatively thick;
 - ``pen_held_out``: the real pen digits of the six writers training held out
   (training.pendigits), drawn twice each by the page's drawing code with real use's
-  variety, from other random draws than the ones training chose its model on.
+  variety, from other random draws than the ones training chose its model on; for a
+  model refit on every writer (``make train``) the same drawings are ``pen_seen``, and
+  its held-out figures are its reference's (the same recipe without those writers).
 Writes models/REPORT.md, a confusion-matrix PNG, grids of misread inputs, the
 reliability diagram, and refreshes the metrics in the model's JSON.
 """
@@ -36,7 +38,7 @@ from digits.predictor import Predictor
 from digits.reader import read_drawing
 from training import dataset
 from training.calibrate import BINS, calibration_error, reliability
-from training.export import MODEL_NAME, MODELS_DIR
+from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
 from training.mnist import Mnist, load_mnist
 from training.pendigits import load_pendigits, split_by_writer
 from training.review import report_lines
@@ -48,6 +50,7 @@ SET_TITLES = {
     "canvas_fill": "Canvas-style, filling the canvas",
     "canvas_small": "Canvas-style, small / off-centre",
     "pen_held_out": "Real pen, held-out writers",
+    "pen_seen": "Real pen, the same six writers, seen in training (a refit)",
 }
 
 
@@ -78,9 +81,17 @@ def build_sets(
 
 
 def evaluate(
-    model: DigitModel, mnist: Mnist, models_dir: Path = MODELS_DIR, limit: int = 0
+    model: DigitModel,
+    mnist: Mnist,
+    models_dir: Path = MODELS_DIR,
+    limit: int = 0,
+    writers_seen: bool = False,
 ) -> dict[str, Any]:
-    """Accuracy per set and per digit, latency; writes the PNGs beside the model."""
+    """Accuracy per set and per digit, latency; writes the PNGs beside the model.
+
+    writers_seen: the model trained on the held-out six too (a refit), so its reading of
+    them is reported as ``pen_seen``, with no confidence figures: those are its reference's.
+    """
     models_dir.mkdir(parents=True, exist_ok=True)
     metrics: dict[str, Any] = {}
     confusions = {}
@@ -88,6 +99,8 @@ def evaluate(
     for name, (pixels, labels) in build_sets(mnist, limit).items():
         probabilities = model.predict_proba(pixels.astype(np.float32) / 255.0)
         predicted = probabilities.argmax(axis=1)
+        if name == "pen_held_out" and writers_seen:
+            name = "pen_seen"  # the same drawings, known to the model
         if name == "pen_held_out":
             metrics.update(confidence_figures(model, pixels, labels, probabilities, models_dir))
             wrong = np.flatnonzero(predicted != labels)[:60]
@@ -225,6 +238,7 @@ def _plot_misclassified(
 def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Path:
     metrics, training = metadata["metrics"], metadata["training"]
     calibration = metadata.get("calibration") or {}
+    reference = training.get("reference")  # a refit on every writer: its reference's figures
     features = metadata.get("features")
     layer = (
         f"a feature layer of {features['filters']} k-means {features['patch']}x{features['patch']}"
@@ -242,7 +256,7 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         f"scikit-learn {metadata['libraries']['scikit-learn']}, "
         f"trained in {training.get('seconds', 0) / 60:.0f} min.",
         "",
-        "Reproduce: `make train` (training, ending with this evaluation) or `make evaluate`.",
+        *_provenance(training, models_dir),
         "",
         "| set | accuracy |",
         "|---|---|",
@@ -252,18 +266,27 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         for name, title in SET_TITLES.items()
         if f"{name}_accuracy" in metrics
     ]
+    if reference:
+        lines.append(
+            f"| {SET_TITLES['pen_held_out']}, read by the reference `{reference['version']}` "
+            f"(the same recipe without them) | "
+            f"{reference['metrics']['pen_held_out_accuracy']:.2%} |"
+        )
     if "validation_accuracy_pen_held_out" in training:
         chosen = (
             "the model was chosen on"
             if training.get("config", {}).get("keep_best_epoch", True)
             else "its temperature and threshold were fitted on"
         )
-        lines += [
+        lines.append(
             f"| validation: held-out writers {training.get('held_out_writers')}, the renders "
-            f"{chosen} | {training['validation_accuracy_pen_held_out']:.2%} |",
+            f"{chosen} | {training['validation_accuracy_pen_held_out']:.2%} |"
+        )
+    if "validation_accuracy_mnist" in training:
+        lines.append(
             f"| validation: 5k digits held out of MNIST train, as is + augmented | "
-            f"{training['validation_accuracy_mnist']:.2%} |",
-        ]
+            f"{training['validation_accuracy_mnist']:.2%} |"
+        )
     lines += [
         "",
         "Decode + preprocess + model for one 280x280 canvas PNG: "
@@ -272,22 +295,25 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         "",
         "Numbers of several digits (segmentation, then this model): [NUMBERS.md](NUMBERS.md),"
         " made by `make evaluate-numbers`. How the recipe was chosen, by cross-validation over"
-        " the training writers: [EXPERIMENTS.md](EXPERIMENTS.md), made by `make experiments`.",
+        f" the training writers: [EXPERIMENTS.md]({_up(models_dir)}EXPERIMENTS.md), made by"
+        " `make experiments`.",
         "",
     ]
     if calibration:
-        lines += _calibration_section(calibration, metrics)
+        lines += _calibration_section(calibration, metrics, reference)
     lines += [
         "## Per-digit accuracy",
         "",
         "| set | " + " | ".join(str(d) for d in range(10)) + " |",
         "|---|" + "---|" * 10,
     ]
-    for name in SET_TITLES:
-        if f"{name}_per_digit" in metrics:
-            lines.append(
-                f"| {name} | " + " | ".join(f"{v:.1%}" for v in metrics[f"{name}_per_digit"]) + " |"
-            )
+    per_digit = {name: metrics.get(f"{name}_per_digit") for name in SET_TITLES}
+    if reference:
+        per_digit["pen_held_out (reference)"] = reference["metrics"]["pen_held_out_per_digit"]
+    for name, values in per_digit.items():
+        if values:
+            lines.append(f"| {name} | " + " | ".join(f"{v:.1%}" for v in values) + " |")
+    misread = "reference/held_out_misread.png" if reference else "held_out_misread.png"
     lines += [
         "",
         "## Confusions (off-diagonal counts)",
@@ -296,7 +322,8 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
         "",
         "## Held-out writers' digits misread (as the model saw them)",
         "",
-        "![held-out misreads](held_out_misread.png)",
+        *(["By the reference, which never saw them:", ""] if reference else []),
+        f"![held-out misreads]({misread})",
         "",
         "## Misclassified canvas-style inputs (as the model saw them)",
         "",
@@ -320,13 +347,51 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
     return path
 
 
-def _calibration_section(calibration: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+def _up(models_dir: Path) -> str:
+    """The way from models_dir's reports to models/'s (the reference's sit a folder down)."""
+    return "../" if models_dir.resolve() == REFERENCE_DIR.resolve() else ""
+
+
+def _provenance(training: dict[str, Any], models_dir: Path) -> list[str]:
+    """How the model was made and is re-made."""
+    if training.get("reference"):
+        return [
+            "Refit on every pendigits training writer, the six held-out ones included, with "
+            "the recipe of its reference ([reference/REPORT.md](reference/REPORT.md)), which "
+            "holds those six out and reads them unseen: the temperature, the threshold and "
+            "every held-out figure below are the reference's. Reproduce: `make train-reference`"
+            " (the reference), then `make train` (this refit, ending with this evaluation) or "
+            "`make evaluate`.",
+        ]
+    if models_dir.resolve() == REFERENCE_DIR.resolve():
+        return [
+            "The reference of the shipped model ([../REPORT.md](../REPORT.md)): the same recipe "
+            "with six writers held out, so that its answers on them are out-of-fold; the refit "
+            "ships its temperature, threshold and held-out figures. Reproduce: "
+            "`make train-reference` (training, ending with this evaluation) or "
+            "`make evaluate-reference`.",
+        ]
+    return [
+        "Reproduce: `python -m training.train --models-dir` this folder (training, ending with"
+        " this evaluation) or `python -m training.evaluate --models-dir` it.",
+    ]
+
+
+def _calibration_section(
+    calibration: dict[str, Any], metrics: dict[str, Any], reference: dict[str, Any] | None
+) -> list[str]:
+    fitted_on = (
+        f"the reference's answers for the held-out writers (`{reference['version']}`, out-of-fold)"
+        if reference
+        else "the held-out writers"
+    )
+    source = reference["metrics"] if reference else metrics
     return [
         "## Honest confidence (held-out writers)",
         "",
         f"A temperature of {calibration['temperature']} divides the networks' logits, and answers"
         f" below {calibration['uncertain_below']} confidence are flagged `uncertain` (the"
-        " shipped default of `UNCERTAIN_BELOW`). Both were fitted on the held-out writers;"
+        f" shipped default of `UNCERTAIN_BELOW`). Both were fitted on {fitted_on};"
         " the figures below are cross-fitted (fitted on half of those writers, judged on the"
         " other half, both ways), so none comes from the data its parameters were fitted on.",
         "",
@@ -339,11 +404,12 @@ def _calibration_section(calibration: dict[str, Any], metrics: dict[str, Any]) -
         f"| right answers flagged `uncertain` | {calibration['right_flagged_before']:.1%} |"
         f" {calibration['right_flagged']:.1%} |",
         "",
-        "On this evaluation's own renders of the same writers (shipped temperature):"
-        f" calibration error {metrics.get('pen_held_out_calibration_error', 0):.2%}"
-        f" (at temperature 1: {metrics.get('pen_held_out_calibration_error_t1', 0):.2%}).",
+        "On the evaluation's own renders of the same writers (shipped temperature"
+        f"{', the reference' if reference else ''}):"
+        f" calibration error {source.get('pen_held_out_calibration_error', 0):.2%}"
+        f" (at temperature 1: {source.get('pen_held_out_calibration_error_t1', 0):.2%}).",
         "",
-        "![reliability diagram](reliability.png)",
+        f"![reliability diagram]({'reference/' if reference else ''}reliability.png)",
         "",
     ]
 
@@ -360,7 +426,10 @@ def main(argv: list[str] | None = None) -> None:
     metadata_path = args.models_dir / f"{MODEL_NAME}.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
-    metadata["metrics"] = evaluate(model, load_mnist(), args.models_dir, limit=args.limit)
+    seen = not metadata["training"].get("held_out_writers", True)  # a refit's: []
+    metadata["metrics"] = evaluate(
+        model, load_mnist(), args.models_dir, limit=args.limit, writers_seen=seen
+    )
     metadata_path.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(metadata["metrics"], indent=2))
     print(f"Report: {write_report(metadata, args.models_dir)}")

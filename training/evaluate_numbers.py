@@ -6,7 +6,9 @@ Sets of synthetic handwritten numbers, 2 to 6 digits (training.numbers):
 - ``dev``: built from MNIST train digits, the set the segmentation rules were
   tuned on;
 - ``pen``: built from the real pen digits of the writers training held out
-  (training.pendigits), each number from one writer's digits, as a person writes it.
+  (training.pendigits), each number from one writer's digits, as a person writes it; a
+  model refit on every writer (``make train``) saw them, so for it this set is its
+  reference's (models/reference/NUMBERS.md, the same recipe without those writers).
 For each number the canvas goes through serving's path, `ink_map` then
 `digits.segment.read_number`, and the result is compared with the digits drawn.
 Writes models/NUMBERS.md, its figures as models/numbers.json, and a picture of numbers read
@@ -38,7 +40,7 @@ from digits.preprocess import INK_THRESHOLD, ink_map
 from digits.segment import DigitReading, read_number
 from training import numbers
 from training.augment import Points, skeleton_points
-from training.export import MODEL_NAME, MODELS_DIR
+from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
 from training.mnist import load_mnist
 from training.numbers import NumberSample, pen_points, render_number
 from training.pendigits import PenDigit, load_pendigits, split_by_writer
@@ -255,14 +257,25 @@ def write_report(
         "| digits | numbers | read exactly | per digit | pieces right "
         "| components alone | model alone: digits | model alone: numbers | ms p50 |"
     )
+    folder = "" if models_dir.resolve() == MODELS_DIR.resolve() else f" --models-dir {models_dir}"
+    if models_dir.resolve() == REFERENCE_DIR.resolve():
+        folder = " --models-dir models/reference"
     lines = [
         "# Reading numbers: several digits on one canvas",
         "",
         f"Model `{metadata.get('version', '?')}`, read with `digits.segment.read_number`. "
-        "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers` "
-        "(about 10 minutes on 2 cores).",
+        "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers"
+        f"{folder}` (about 10 minutes on 2 cores).",
         "",
     ]
+    reference = metadata.get("training", {}).get("reference")
+    if reference and "pen" not in results:
+        lines += [
+            "This model was refit on every writer, so numbers of the held-out writers' pen"
+            f" digits are read by its reference `{reference['version']}` (the same recipe"
+            " without those writers): [reference/NUMBERS.md](reference/NUMBERS.md).",
+            "",
+        ]
     for name, rows in results.items():
         lines += [f"## Numbers {SET_TITLES[name]}", "", header, "|---|" + "---|" * 8]
         for length, row in rows.items():
@@ -341,6 +354,9 @@ def main(argv: list[str] | None = None) -> None:
     model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
     mnist = load_mnist()
     held_out = split_by_writer(load_pendigits())[1]
+    if not metadata["training"].get("held_out_writers", True):
+        print("pen: this refit trained on those writers; its reference reads them")
+        args.pen_per_length = 0
     sets = {
         "test": (mnist.test_images, mnist.test_labels, args.per_length),
         "pen": (None, None, args.pen_per_length),

@@ -21,6 +21,8 @@ from digits.network import Network
 from digits.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+# The shipped model's reference: its recipe with six writers held out (make train-reference).
+REFERENCE_DIR = MODELS_DIR / "reference"
 MODEL_NAME = "digit_model_28"
 
 

@@ -14,6 +14,12 @@ The stages, in order, each a function below with its own progress bar:
 6. piece head: what tells one digit from touching digits in a number (training.pieces);
 7. evaluate and export: the numpy bundle, its JSON and models/REPORT.md.
 
+``--refit-from models/reference`` (what `make train` runs) trains the recipe of the model
+in that folder again on *every* writer, held-out six included: the reference (the same
+recipe without those six, `make train-reference`) is what reads them unseen, so its
+temperature, threshold and held-out figures are what ship with the refit (their
+out-of-fold answers), and the refit's own reading of those writers is reported as seen.
+
 ``--feedback FOLDER|s3://bucket/prefix/ --feedback-decisions FILE`` adds the drawings
 people corrected on the page that a review accepted (training.review, docs/feedback.md),
 each repeated ``--feedback-copies`` times; feedback without a decisions file is refused.
@@ -27,7 +33,7 @@ import argparse
 import itertools
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -259,9 +265,12 @@ def transform(inputs: Inputs, pixels: Pixels, progress: str) -> Floats:
 def validation_score(
     predict: Any, f_val_mnist: Floats, y_val_mnist: Labels, f_val_pen: Floats, y_val_pen: Labels
 ) -> tuple[float, float, float]:
-    """(score, pen accuracy, MNIST accuracy): the score weighs both held-out sets alike."""
-    pen = float((predict(f_val_pen) == y_val_pen).mean())
+    """(score, pen accuracy, MNIST accuracy): the score weighs both held-out sets alike
+    (a refit holds no writer out: MNIST alone, pen NaN)."""
     mnist = float((predict(f_val_mnist) == y_val_mnist).mean())
+    if not len(y_val_pen):
+        return mnist, float("nan"), mnist
+    pen = float((predict(f_val_pen) == y_val_pen).mean())
     return (pen + mnist) / 2, pen, mnist
 
 
@@ -346,6 +355,48 @@ def calibrate_on_writers(model: MlpEnsemble, validation: Validation) -> Calibrat
     return calibrate(logits, labels.astype(np.int64), validation.pen_writers)
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A model of the same recipe trained without the held-out writers (`make
+    train-reference`): its answers on them are out-of-fold, so its calibration and its
+    figures on them are honest for a refit on every writer."""
+
+    metadata: dict[str, Any]  # the reference's JSON
+
+    @classmethod
+    def load(cls, models_dir: Path) -> Reference:
+        path = models_dir / f"{MODEL_NAME}.json"
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+        if not metadata["training"].get("held_out_writers") or not metadata.get("calibration"):
+            raise SystemExit(f"{path}: a reference holds writers out and is calibrated on them")
+        return cls(metadata)
+
+    @property
+    def config(self) -> Config:
+        return config_from_json(self.metadata["training"])
+
+    @property
+    def refit_config(self) -> Config:
+        """The reference's recipe, every writer trained on."""
+        return replace(self.config, held_out_writers=())
+
+    @property
+    def calibration(self) -> Calibration:
+        return Calibration(**self.metadata["calibration"])
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What the refit's JSON records of its reference: which model, and its figures on
+        the writers it held out."""
+        metrics = self.metadata["metrics"]
+        return {
+            "version": self.metadata["version"],
+            "sha256": self.metadata["sha256"],
+            "held_out_writers": self.metadata["training"]["held_out_writers"],
+            "metrics": {key: value for key, value in metrics.items() if key.startswith("pen_")},
+        }
+
+
 # -- the whole run ------------------------------------------------------------------------
 
 
@@ -357,13 +408,21 @@ class Fitted:
     mnist: Mnist
 
 
-def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+def train(
+    config: Config, models_dir: Path = MODELS_DIR, reference: Reference | None = None
+) -> dict[str, Any]:
     """Fit, evaluate and export; returns the evaluation's metrics."""
     started = time.perf_counter()
-    fitted = fit(config, models_dir)
+    fitted = fit(config, models_dir, reference)
     print("7/7 evaluate and export")
     limit = config.subset and min(config.subset, len(fitted.mnist.test_labels))
-    metrics = evaluate(fitted.model, fitted.mnist, models_dir, limit=limit)
+    metrics = evaluate(
+        fitted.model,
+        fitted.mnist,
+        models_dir,
+        limit=limit,
+        writers_seen=not config.held_out_writers,
+    )
     write_model(fitted.model, fitted.info, metrics, asdict(fitted.calibration), models_dir)
     metadata = json.loads((models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
     write_report(metadata, models_dir)
@@ -371,8 +430,13 @@ def train(config: Config, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     return metrics
 
 
-def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
-    """Stages 1-5: the calibrated model, chosen on held-out data only."""
+def fit(
+    config: Config, models_dir: Path = MODELS_DIR, reference: Reference | None = None
+) -> Fitted:
+    """Stages 1-5: the calibrated model, chosen on held-out data only (with a reference:
+    refit on every writer, calibrated as the reference was)."""
+    if reference is not None and config != reference.refit_config:
+        raise ValueError("a refit trains its reference's recipe on every writer, nothing else")
     started = time.perf_counter()
     print("1/7 data")
     data = load_data(config)
@@ -388,7 +452,11 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
     trained = fit_networks(config, x_train, y_train, validation)
     del x_train
     print("5/7 calibrate")
-    calibration = calibrate_on_writers(trained.ensemble, validation)
+    calibration = (
+        calibrate_on_writers(trained.ensemble, validation)
+        if reference is None
+        else reference.calibration
+    )
     ensemble = MlpEnsemble(
         trained.ensemble.networks, trained.ensemble.features, calibration.temperature
     )
@@ -396,7 +464,7 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
         f"  temperature {calibration.temperature}, not sure below {calibration.uncertain_below}; "
         f"calibration error {calibration.error_before:.2%} -> {calibration.error_after:.2%}"
     )
-    training_info = {
+    training_info: dict[str, Any] = {
         "config": asdict(config),
         "training_samples": len(y_train),
         "validation_samples": {
@@ -407,14 +475,17 @@ def fit(config: Config, models_dir: Path = MODELS_DIR) -> Fitted:
         "validation_score_per_network": trained.scores,
         "networks_kept": trained.kept,
         "validation_accuracy_mnist": accuracy(ensemble, *validation.mnist),
-        "validation_accuracy_pen_held_out": accuracy(ensemble, *validation.pen),
         "seconds": 0.0,
         "data": (
             "MNIST train (60k) split into train/validation, plus canvas-style augmentations; "
             "UCI pendigits training writers (CC BY 4.0) drawn as the page draws, "
-            "six writers held out"
+            + ("six writers held out" if config.held_out_writers else "all 30 writers")
         ),
     }
+    if len(validation.pen[1]):
+        training_info["validation_accuracy_pen_held_out"] = accuracy(ensemble, *validation.pen)
+    if reference is not None:
+        training_info["reference"] = reference.summary
     print("6/7 piece head")
     ensemble, training_info["pieces"] = piece_head(config, data, ensemble)
     if accepted is not None:
@@ -480,6 +551,8 @@ def recalibrate(models_dir: Path = MODELS_DIR) -> Calibration:
     metadata_path = models_dir / f"{MODEL_NAME}.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     config = config_from_json(metadata["training"])
+    if not config.held_out_writers:
+        raise SystemExit("a refit is calibrated by its reference: recalibrate that, then refit")
     model = load_model(models_dir / f"{MODEL_NAME}.joblib")
     if not isinstance(model, MlpEnsemble):
         raise SystemExit("--recalibrate needs a model bundle made by this training")
@@ -579,7 +652,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="train nothing else: fit the piece head of the model in --models-dir",
     )
+    parser.add_argument(
+        "--refit-from",
+        type=Path,
+        metavar="REFERENCE_DIR",
+        help="train that model's recipe again on every writer, calibrated as it was "
+        "(the recipe options above are then the reference's)",
+    )
     args = parser.parse_args(argv)
+    if args.refit_from:
+        reference = Reference.load(args.refit_from)
+        train(reference.refit_config, models_dir=args.models_dir, reference=reference)
+        return
     if args.pieces:
         print(add_piece_head(args.models_dir))
         return

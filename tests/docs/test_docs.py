@@ -97,6 +97,16 @@ def test_the_figures_follow_the_reports() -> None:
     assert "| 95.1 % / 90.0 % | `make evaluate-numbers` |" in read
 
 
+def test_a_refit_shows_its_references_figure_for_writers_it_never_saw() -> None:
+    refit = {
+        "metrics": {"pen_seen_accuracy": 0.9991, "mnist_test_accuracy": 0.992},
+        "training": {"reference": {"metrics": {"pen_held_out_accuracy": 0.995}}},
+    }
+    assert docs_figures.accuracies(refit) == {"pen_held_out": 0.995, "mnist_test": 0.992}
+    held_out = {"metrics": {"pen_held_out_accuracy": 0.993}, "training": {}}
+    assert docs_figures.accuracies(held_out) == {"pen_held_out": 0.993}
+
+
 def test_the_cost_adds_up() -> None:
     cost = docs_figures.cost_per_million(1769, "x86_64")
     assert cost["total"] == pytest.approx(sum(v for k, v in cost.items() if k != "total"))

@@ -6,14 +6,18 @@ the code that recorded them), and each figure in `models/digit_model_28.json`
 ("metrics") must be reproduced within a stated tolerance; the recorded figure must
 also be at or above the project's floor. A damaged model cannot land: its figures
 either no longer reproduce (JSON left as it was) or fall under the floor (JSON
-re-recorded honestly). The last tests prove it on a deliberately damaged copy.
+re-recorded honestly). The last tests prove it on a deliberately damaged copy. The
+shipped model is refit on every writer; its reference (models/reference/, the same recipe
+with six writers held out) is gated the same way on those writers, the figure the shipped
+model reports for writers it never saw.
 
 Cost: the three full 10k sets take about 20-30 s to build on 2 shared cores (the
 canvas sets are rendered; MNIST test is only preprocessed), once for the module;
 each model's evaluation is then under a second.
 
-To gate a new figure, add one row to GATES: the metric's key in the JSON, how to
-recompute it from the sets (or any callable), the tolerance and why, and the floor.
+To gate a new figure, add one row to SHIPPED_GATES (or REFERENCE_GATES): the metric's key
+in the JSON, how to recompute it from the sets (or any callable), the tolerance and why,
+and the floor.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from training.mnist import load_mnist
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
+REFERENCE = MODELS / "reference"
 NAME = "digit_model_28"
 
 EvalSets = dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]]
@@ -78,20 +83,24 @@ class Gate:
     why: str  # where the tolerance and the floor come from
 
 
-# The floors: the shipped model's figures less about half a point, which a retrain does not
-# lose (two trainings with other data sizes differed by under 0.15 pt on each) but a real
-# regression does. Held-out writers 99.50 % (floor raised from 98.5 % when the model reached
-# it); MNIST 99.11, canvas 98.68 / 97.57 %: those floors stay where they were (99.0, 98.5,
-# 97.5 %) rather than follow this model down, so a model worse than the last one on them
-# still fails. The targets (99.5 / 99.5 / 99.3 / 99 %, docs/model.md) are where the floors
-# go once reached.
-GATES = (
+# The floors: the figures less about half a point, which a retrain does not lose (two
+# trainings with other data sizes differed by under 0.15 pt on each) but a real regression
+# does. MNIST 99.11, canvas 98.68 / 97.57 % at the reference: those floors stay where they
+# were (99.0, 98.5, 97.5 %) rather than follow the model down, so a model worse than the last
+# one on them still fails. The targets (99.5 / 99.5 / 99.3 / 99 %, docs/model.md) are where
+# the floors go once reached.
+#
+# The shipped model is a refit on every writer (make train): the held-out writers' figure
+# that judges it is its reference's (models/reference/, the same recipe without them; floor
+# 99.0 %, raised from 98.5 % when it reached 99.5 %), and the refit's own reading of those
+# writers, seen in training, must stay near perfect.
+SHIPPED_GATES = (
     Gate(
-        "pen_held_out_accuracy",
+        "pen_seen_accuracy",
         accuracy_on("pen_held_out"),
         FULL_SET_TOLERANCE,
-        floor=0.99,
-        why="the held-out writers' ~3k pen drawings, seeds fixed: deterministic, so 0.1 pt",
+        floor=0.995,
+        why="the six writers' ~3k pen drawings, seeds fixed, seen in training: 0.1 pt",
     ),
     Gate(
         "mnist_test_accuracy",
@@ -115,9 +124,21 @@ GATES = (
         why="the 10k small/off-centre renderings, seeds fixed: deterministic, so 0.1 pt",
     ),
 )
+REFERENCE_GATES = (
+    Gate(
+        "pen_held_out_accuracy",
+        accuracy_on("pen_held_out"),
+        FULL_SET_TOLERANCE,
+        floor=0.99,
+        why="the held-out writers' ~3k pen drawings, seeds fixed: deterministic, so 0.1 pt",
+    ),
+)
+GATES = {MODELS: SHIPPED_GATES, REFERENCE: REFERENCE_GATES}
 
 
-def gate_failures(models_dir: Path, sets: EvalSets, gates: tuple[Gate, ...] = GATES) -> list[str]:
+def gate_failures(
+    models_dir: Path, sets: EvalSets, gates: tuple[Gate, ...] = SHIPPED_GATES
+) -> list[str]:
     """Every way the model in `models_dir` fails the gate; empty when it passes."""
     metadata = json.loads((models_dir / f"{NAME}.json").read_text(encoding="utf-8"))
     model_file = models_dir / f"{NAME}.joblib"
@@ -150,16 +171,36 @@ def sets() -> EvalSets:
 
 
 @pytest.mark.slow
-def test_the_shipped_model_earns_the_figures_it_states(sets: EvalSets) -> None:
-    assert gate_failures(MODELS, sets) == []
+@pytest.mark.parametrize("models_dir", GATES, ids=["shipped", "reference"])
+def test_the_model_earns_the_figures_it_states(sets: EvalSets, models_dir: Path) -> None:
+    assert gate_failures(models_dir, sets, GATES[models_dir]) == []
+
+
+def test_the_shipped_model_is_its_reference_refit_and_ships_its_calibration() -> None:
+    shipped = json.loads((MODELS / f"{NAME}.json").read_text(encoding="utf-8"))
+    reference = json.loads((REFERENCE / f"{NAME}.json").read_text(encoding="utf-8"))
+    recorded = shipped["training"]["reference"]
+    assert (recorded["version"], recorded["sha256"]) == (reference["version"], reference["sha256"])
+    assert recorded["sha256"] == sha256_of(REFERENCE / f"{NAME}.joblib")
+    assert recorded["held_out_writers"] == reference["training"]["held_out_writers"] != []
+    assert recorded["metrics"] == {
+        key: value for key, value in reference["metrics"].items() if key.startswith("pen_")
+    }
+    assert shipped["calibration"] == reference["calibration"]
+    assert shipped["temperature"] == reference["temperature"]
+    # The same recipe, every writer trained on.
+    recipe = dict(reference["training"]["config"], held_out_writers=[])
+    assert shipped["training"]["config"] == recipe
+    assert shipped["training"]["held_out_writers"] == []
 
 
 def test_every_gate_has_a_floor_its_tolerance_cannot_hide() -> None:
-    for gate in GATES:
-        assert 0.9 <= gate.floor < 1.0, gate.metric
-        # A tolerance of a point or more would let the issue's damaged model through.
-        assert 0.0 < gate.tolerance < 0.01, gate.metric
-    assert len({gate.metric for gate in GATES}) == len(GATES)
+    for gates in GATES.values():
+        for gate in gates:
+            assert 0.9 <= gate.floor < 1.0, gate.metric
+            # A tolerance of a point or more would let the issue's damaged model through.
+            assert 0.0 < gate.tolerance < 0.01, gate.metric
+        assert len({gate.metric for gate in gates}) == len(gates)
 
 
 def test_a_subset_tolerance_follows_the_binomial_standard_error() -> None:
@@ -193,7 +234,7 @@ def test_a_damaged_model_with_the_old_figures_fails_the_gate(
     sets: EvalSets, tmp_path: Path
 ) -> None:
     failures = gate_failures(damaged_copy(tmp_path), sets)
-    assert {failure.split(":")[0] for failure in failures} == {g.metric for g in GATES}
+    assert {failure.split(":")[0] for failure in failures} == {g.metric for g in SHIPPED_GATES}
     assert all("recomputed" in failure for failure in failures)
 
 
@@ -203,7 +244,7 @@ def test_a_damaged_model_with_honest_figures_fails_on_the_floors(
 ) -> None:
     damaged = damaged_copy(tmp_path / "probe")
     model = load_model(damaged / f"{NAME}.joblib")
-    honest = {gate.metric: round(gate.recompute(model, sets), 5) for gate in GATES}
+    honest = {gate.metric: round(gate.recompute(model, sets), 5) for gate in SHIPPED_GATES}
     failures = gate_failures(damaged_copy(tmp_path / "honest", rerecord=honest), sets)
     assert failures, honest
     assert all("under the floor" in failure for failure in failures)

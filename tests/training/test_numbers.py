@@ -113,15 +113,23 @@ def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
 
 
 @pytest.mark.slow
-def test_the_report_is_written(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["reference", "."], ids=["reference", "shipped refit"])
+def test_the_report_is_written(tmp_path: Path, folder: str) -> None:
     for name in ("digit_model_28.joblib", "digit_model_28.json"):
-        shutil.copy(ROOT / "models" / name, tmp_path / name)
+        shutil.copy(ROOT / "models" / folder / name, tmp_path / name)
     small = ["--per-length", "2", "--dev-per-length", "1", "--pen-per-length", "1"]
     main(["--models-dir", str(tmp_path), *small])
     report = (tmp_path / "NUMBERS.md").read_text()
-    version = json.loads((tmp_path / "digit_model_28.json").read_text())["version"]
-    assert version in report
+    metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
+    assert metadata["version"] in report
     assert "from MNIST test digits" in report and "from MNIST train digits" in report
-    assert "from held-out writers' real pen digits" in report and "## Where numbers fail" in report
+    assert "## Where numbers fail" in report
+    pen = "from held-out writers' real pen digits" in report
+    figures = json.loads((tmp_path / "numbers.json").read_text())["sets"]
+    if metadata["training"]["held_out_writers"]:
+        assert pen and "pen" in figures
+    else:  # a refit trained on those writers: its reference reads their numbers
+        assert not pen and "pen" not in figures
+        assert "[reference/NUMBERS.md](reference/NUMBERS.md)" in report
     assert (tmp_path / "numbers_wrong.png").stat().st_size > 0
     assert (tmp_path / "numbers_examples.png").stat().st_size > 1000

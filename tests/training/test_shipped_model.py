@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
 from digits.model import MlpEnsemble, load_model, sha256_of
@@ -16,6 +18,7 @@ from training.pendigits import load_pendigits, split_by_writer
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "digit_model_28.joblib"
 METADATA = json.loads((ROOT / "models" / "digit_model_28.json").read_text())
+REFERENCE = json.loads((ROOT / "models" / "reference" / "digit_model_28.json").read_text())
 
 
 def pinned(package: str) -> str:
@@ -44,22 +47,30 @@ def test_model_is_small_and_loads_as_a_numpy_bundle() -> None:
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_metadata_states_every_evaluation_figure_consistently() -> None:
+@pytest.mark.parametrize("metadata", [METADATA, REFERENCE], ids=["shipped", "reference"])
+def test_metadata_states_every_evaluation_figure_consistently(metadata: dict[str, Any]) -> None:
     """Every set evaluate.py builds has its accuracy and per-digit figures, and they agree.
 
     Whether the model still earns them is tests/training/test_model_quality.py's job; here,
     the overall accuracy re-derived from the per-digit ones (weighted by each set's class
     counts: MNIST test's published ones, or the held-out writers' digits drawn PEN_COPIES
-    times) must be the recorded one, up to their rounding.
+    times) must be the recorded one, up to their rounding. The held-out writers' drawings
+    are ``pen_seen`` for a model refit on them (the shipped one), ``pen_held_out`` otherwise.
     """
-    metrics = METADATA["metrics"]
+    metrics = metadata["metrics"]
     assert metrics["evaluated_digits"] == sum(TEST_LABEL_COUNTS)
     held_out = split_by_writer(load_pendigits())[1]
     pen_counts = [PEN_COPIES * sum(d.label == k for d in held_out) for k in range(10)]
-    for name in SET_TITLES:
+    pen = "pen_held_out" if metadata["training"]["held_out_writers"] else "pen_seen"
+    names = ["mnist_test", "canvas_fill", "canvas_small", pen]
+    assert {key.removesuffix("_accuracy") for key in metrics if key.endswith("_accuracy")} == set(
+        names
+    )
+    for name in names:
+        assert name in SET_TITLES
         per_digit = metrics[f"{name}_per_digit"]
         assert len(per_digit) == 10, name
-        counts = pen_counts if name == "pen_held_out" else TEST_LABEL_COUNTS
+        counts = pen_counts if name == pen else TEST_LABEL_COUNTS
         rederived = sum(a * n for a, n in zip(per_digit, counts, strict=True))
         # per-digit figures are rounded to 4 places: at most 0.5e-4 each.
         assert abs(rederived / sum(counts) - metrics[f"{name}_accuracy"]) <= 0.5e-4, name

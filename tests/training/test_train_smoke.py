@@ -12,7 +12,16 @@ import pytest
 
 from digits.model import MlpEnsemble, load_model, sha256_of
 from digits.network import Network
-from training.train import Config, accuracy, select_members, train
+from training.pendigits import HELD_OUT_WRITERS
+from training.train import (
+    Config,
+    Reference,
+    accuracy,
+    fit,
+    load_data,
+    select_members,
+    train,
+)
 
 # The smallest run that still goes through every stage: MNIST and pen renders, the
 # feature layer, two networks, calibration on the held-out writers, evaluation, export.
@@ -82,6 +91,43 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     assert model.features is not None and model.features.size == features["outputs"]
     assert model.temperature == calibration["temperature"]
     assert model.predict_proba(np.zeros((1, 784), np.float32)).shape == (1, 10)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_refit_trains_every_writer_and_ships_its_references_calibration(
+    tmp_path: Path,
+) -> None:
+    config = replace(SMOKE, subset=600, networks=1, keep=1, hidden=(16,), epochs=1)
+    train(config, models_dir=tmp_path / "reference")
+    reference = Reference.load(tmp_path / "reference")
+    assert reference.refit_config == replace(config, held_out_writers=())
+    metrics = train(reference.refit_config, models_dir=tmp_path / "refit", reference=reference)
+    held_out = json.loads((tmp_path / "reference" / "digit_model_28.json").read_text())
+    refit = json.loads((tmp_path / "refit" / "digit_model_28.json").read_text())
+    assert refit["training"]["held_out_writers"] == []
+    every_writer = load_data(replace(reference.refit_config, subset=0))
+    assert set(HELD_OUT_WRITERS) <= {digit.writer for digit in every_writer.pen_train}
+    assert every_writer.pen_held_out == []
+    assert "validation_accuracy_pen_held_out" not in refit["training"]
+    # What ships for writers never seen is the reference's, fitted on its out-of-fold answers.
+    assert refit["calibration"] == held_out["calibration"]
+    assert refit["temperature"] == held_out["temperature"]
+    recorded = refit["training"]["reference"]
+    assert (recorded["version"], recorded["sha256"]) == (held_out["version"], held_out["sha256"])
+    figure = held_out["metrics"]["pen_held_out_accuracy"]
+    assert recorded["metrics"]["pen_held_out_accuracy"] == figure
+    # The refit's own reading of those writers is of writers it trained on: named so.
+    assert "pen_held_out_accuracy" not in metrics and 0.0 <= metrics["pen_seen_accuracy"] <= 1.0
+    report = (tmp_path / "refit" / "REPORT.md").read_text()
+    assert "seen in training (a refit)" in report
+    assert f"read by the reference `{held_out['version']}`" in report
+    assert "(reference/reliability.png)" in report
+    # Another recipe, or a refit as a reference, is refused before any work.
+    with pytest.raises(ValueError, match="reference's recipe"):
+        fit(replace(reference.refit_config, epochs=2), tmp_path / "other", reference)
+    with pytest.raises(SystemExit, match="holds writers out"):
+        Reference.load(tmp_path / "refit")
 
 
 @pytest.mark.slow
