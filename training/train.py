@@ -8,8 +8,8 @@ The stages, in order, each a function below with its own progress bar:
    pen digits drawn as the page draws them with real use's variety
    (training.pen_augment), all through serving's preprocessing;
 3. features: the convolution-like layer's filters, k-means on training patches;
-4. fit: scikit-learn MLPs on those features, each keeping the epoch that reads the
-   held-out writers and the MNIST validation digits best;
+4. fit: scikit-learn MLPs on those features, each at its last epoch (``keep_best_epoch``:
+   the one that reads the held-out writers and the MNIST validation digits best);
 5. calibrate: a temperature and the "not sure" threshold, on the held-out writers;
 6. piece head: what tells one digit from touching digits in a number (training.pieces);
 7. evaluate and export: the numpy bundle, its JSON and models/REPORT.md.
@@ -281,7 +281,8 @@ def fit_network(
     y_train: Labels,
     validation: tuple[Floats, Labels, Floats, Labels],
 ) -> tuple[MLPClassifier, float, list[tuple[float, float]]]:
-    """One MLP, trained epoch by epoch on shuffled chunks; the best validating epoch is kept.
+    """One MLP, trained epoch by epoch on shuffled chunks; its last epoch is kept (or, with
+    keep_best_epoch, the best validating one).
 
     Also returns each epoch's (held-out writers, MNIST validation) accuracy.
     """
