@@ -250,6 +250,13 @@ def render_model(metadata: dict[str, Any] | None) -> list[str]:
     lines += [
         f"| {key.removesuffix('_accuracy')} accuracy | {metrics[key]:.2%} |" for key in accuracies
     ]
+    # A refit has seen every writer: the held-out figure is its reference's (models/reference).
+    reference = metadata.get("training", {}).get("reference")
+    if reference:
+        lines.append(
+            f"| pen_held_out accuracy, read by its reference {reference['version']} | "
+            f"{reference['metrics']['pen_held_out_accuracy']:.2%} |"
+        )
     lines += [
         f"| decode + preprocess + model, one canvas PNG, wall p50 / p99 | "
         f"{metrics['latency_ms_p50']} / {metrics['latency_ms_p99']} ms |",
