@@ -70,3 +70,30 @@ def test_missing_runs_only_the_variants_without_results(
     results.write_text(json.dumps(known), encoding="utf-8")
     experiments.main(["--missing", "--results", str(results), "--out", str(tmp_path / "x.md")])
     assert ran == [list(VARIANTS)[-1]]
+
+
+def test_a_second_round_lever_is_paired_with_the_variant_it_builds_on() -> None:
+    lever = next(name for name, variant in VARIANTS.items() if variant.against)
+    against = VARIANTS[lever].against
+    assert against in VARIANTS and VARIANTS[lever].config != VARIANTS[against].config
+
+    def result(accuracies: list[float]) -> dict[str, Any]:
+        return {
+            "folds": [
+                {"pen_accuracy": a, "seconds": 60.0, "history": [[[a, 0.97]]]} for a in accuracies
+            ],
+            "pen_mean": sum(accuracies) / len(accuracies),
+            "pen_spread": 0.01,
+            "per_digit": [0.98] * 10,
+            "mnist_mean": 0.97,
+            "calibration": {"error_after": 0.002, "errors_flagged": 0.6},
+        }
+
+    results = {
+        BASELINE: result([0.90] * 5),
+        against: result([0.98] * 5),
+        lever: result([0.99] * 5),
+    }
+    row = next(line for line in render(results).splitlines() if line.startswith(f"| {lever} |"))
+    # +1 pt against the variant it builds on, not +9 against the baseline.
+    assert f"+1.00 ± 0.00 vs {against}" in row
