@@ -19,7 +19,7 @@ import pytest
 from tests.function_support import ROOT, event
 
 from tools.canvas import blank_png, data_url
-from tools.local.lambda_runtime import AWSLAMBDARIC, LambdaRuntime, stage_dependencies
+from tools.local.lambda_runtime import AWS_SDK, AWSLAMBDARIC, LambdaRuntime, stage_dependencies
 
 pytestmark = pytest.mark.lambda_runtime
 
@@ -92,9 +92,13 @@ def test_every_staged_distribution_is_pinned() -> None:
     for info in stage_dependencies().glob("*.dist-info"):
         name, version = info.name.removesuffix(".dist-info").rsplit("-", 1)
         staged[_normal(name)] = version
+    # The base image's own: the runtime client (its dependencies with it) and the AWS SDK.
     runtime_client = {"awslambdaric", "simplejson", "snapshot-restore-py"}
-    assert {k: v for k, v in staged.items() if k not in runtime_client} == pins()
+    sdk = {_normal(name): version for name, version in (pin.split("==") for pin in AWS_SDK)}
+    base_image = runtime_client | set(sdk)
+    assert {k: v for k, v in staged.items() if k not in base_image} == pins()
     assert staged["awslambdaric"] == AWSLAMBDARIC.split("==")[1]
+    assert {k: staged[k] for k in sdk} == sdk  # the SDK as pinned, nothing resolved freely
 
 
 def test_the_pins_resolve_to_wheels_on_python_312(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The rehearsal (tools/rehearsal) for tests: one for the session, and Chromium as a visitor.
 
-The function behind the API's front is the session's Docker-free Lambda stack (the one the page
-tests share, tests/conftest.py), so the rehearsal adds no second cold start. The browser goes
+The function behind the API's front is the rehearsal's own Docker-free Lambda stack, started
+with the stack's feedback bucket (in moto), so that POST /feedback stores as deployed: one cold
+start more than the page tests' shared stack (tests/conftest.py). The browser goes
 through the rehearsal's tunnel only and trusts its CA through an NSS database of its own:
 certificate errors are never ignored.
 """
@@ -32,8 +33,8 @@ document.addEventListener('securitypolicyviolation', (e) => window.__violations.
 
 
 @pytest.fixture(scope="session")
-def rehearsal(lambda_stack_url: str) -> Iterator[Rehearsal]:
-    with Rehearsal(upstream=lambda_stack_url) as started:
+def rehearsal() -> Iterator[Rehearsal]:
+    with Rehearsal() as started:
         yield started
 
 

@@ -4,6 +4,8 @@ CORS preflights, under the CSP that the deploy pins."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 from tests.frontend.handwriting import SAMPLES
@@ -121,3 +123,29 @@ def test_the_csp_lets_the_page_reach_its_api_and_no_other(
     assert violation["disposition"] == "enforce"
     host = other.removeprefix("https://")
     assert host not in rehearsal.tunnel.hosts_asked()  # blocked in the browser, never sent
+
+
+def test_feedback_from_the_page_lands_in_the_stacks_bucket(
+    visit: Visitor, rehearsal: Rehearsal
+) -> None:
+    """The page's correction goes across origins to POST /feedback, and the function stores
+    the drawing and its record in the bucket the template made for them (moto's S3)."""
+    seen = visit()
+    page = seen.page
+    with page.expect_response(lambda r: is_predict(r.request)):
+        draw_sample(page, SEVEN, "mouse")
+    expect(page.get_by_test_id("feedback")).to_be_visible()  # /health: feedback is collected
+    with page.expect_response(lambda r: r.url.endswith("/feedback")) as stored:
+        page.get_by_test_id("feedback-1").click()
+    assert stored.value.status == 201, stored.value.text()
+    assert stored.value.url == f"{rehearsal.api.url}/feedback"
+    expect(page.get_by_test_id("feedback-status")).to_contain_text("1")
+    s3 = rehearsal.aws.client("s3")
+    bucket = rehearsal.stack.outputs["FeedbackBucketName"]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    records = [key for key in keys if key.endswith(".json")]
+    assert len(records) == 1 and {k.rsplit(".", 1)[1] for k in keys} == {"json", "png"}
+    assert all(key.startswith("feedback/") for key in keys)  # where the function's policy lets it
+    record = json.loads(s3.get_object(Bucket=bucket, Key=records[0])["Body"].read())
+    assert record["correct"] == 1 and record["predicted"] == 7
+    assert_clean(seen)

@@ -23,8 +23,9 @@ or from a shell, serving until Ctrl-C (what ``make lambda-local`` can run)::
         http://127.0.0.1:9000/2015-03-31/functions/function/invocations
 
 ``stage_dependencies()`` caches the installed requirements under build/lambda-runtime/,
-keyed by a hash of function/requirements.txt, the awslambdaric pin and the Python
-version, so only a change of pins reinstalls. Code and models are copied afresh into
+keyed by a hash of function/requirements.txt, the base image's own packages (awslambdaric,
+and boto3 as AWS's images have it) and the Python version, so only a change of pins
+reinstalls. Code and models are copied afresh into
 a temporary task root on every start (and removed on stop).
 """
 
@@ -55,8 +56,15 @@ CACHE_DIR = ROOT / "build" / "lambda-runtime"
 SAM_SITE_PACKAGES = ROOT / ".venv" / "sam" / "lib"
 HANDLER = "digits.handler.handler"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-# The runtime client the base image has; pinned in requirements-dev.txt, read from the venv.
+# What the base image has beside the function's own pins: the runtime client, and the AWS
+# SDK that AWS's Python images ship (POST /feedback and MODEL_S3_URI use it). Pinned in
+# requirements-dev.txt, read from the venv.
 AWSLAMBDARIC = f"awslambdaric=={metadata.version('awslambdaric')}"
+AWS_SDK = tuple(
+    f"{name}=={metadata.version(name)}"
+    for name in ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+)
+BASE_IMAGE_PACKAGES = (AWSLAMBDARIC, *AWS_SDK)
 
 
 def emulator_binary() -> Path:
@@ -79,7 +87,7 @@ def stage_dependencies(python: str = sys.executable, cache_dir: Path = CACHE_DIR
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     key = hashlib.sha256(
-        REQUIREMENTS.read_bytes() + AWSLAMBDARIC.encode() + version.encode()
+        REQUIREMENTS.read_bytes() + " ".join(BASE_IMAGE_PACKAGES).encode() + version.encode()
     ).hexdigest()[:16]
     target = cache_dir / f"deps-{key}"
     if (target / ".complete").is_file():
@@ -90,7 +98,7 @@ def stage_dependencies(python: str = sys.executable, cache_dir: Path = CACHE_DIR
         subprocess.run(  # noqa: S603 - fixed argv
             [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
              "--only-binary=:all:", "--target", str(partial),
-             "--requirement", str(REQUIREMENTS), AWSLAMBDARIC],
+             "--requirement", str(REQUIREMENTS), *BASE_IMAGE_PACKAGES],
             check=True,
         )  # fmt: skip
         (partial / ".complete").write_text(version, encoding="utf-8")

@@ -7,7 +7,8 @@
    and outputs (stack.py);
 3. the page upload, by `make deploy`'s own step (tools/aws/deploy_page.py): the same keys,
    content types, cache headers and config.js (the API's URL from the stack's outputs);
-4. the function as `make lambda-local` runs it (or an already running one, ``upstream``);
+4. the function as `make lambda-local` runs it, its feedback stored in the stack's bucket in
+   moto (or an already running function, ``upstream``, that stores none);
 5. the site's front, CloudFront's part (site_front.py), on the distribution's domain; a copy
    of it on a foreign origin (``elsewhere``: another site serving the same page);
 6. the API's front, API Gateway's part (api_front.py), on the API's domain;
@@ -81,7 +82,7 @@ class Rehearsal(Service):
         self.stack = deploy_stack(self.aws, self.stack_name)
         self.upload_output = upload_page(self.aws, self.stack)
         if self.upstream is None:
-            self.function = LocalStack()
+            self.function = LocalStack(env=self.function_environment())
             self._started.append(self.function.start())
             self.upstream = self.function.url
         evaluator = self.stack.evaluator
@@ -112,6 +113,13 @@ class Rehearsal(Service):
             routes |= {(site.hostname, 443): site.https_port, (site.hostname, 80): site.http_port}
         self.tunnel = Tunnel(routes)
         self._started.append(self.tunnel.start())
+
+    def function_environment(self) -> dict[str, str]:
+        """What the function is given beyond the template: the stack's feedback bucket, in
+        this rehearsal's S3 (moto over HTTPS, trusted through the run's CA), as a deployed
+        function's POST /feedback stores into its stack's bucket."""
+        aws = {k: v for k, v in self.aws.environment().items() if k.startswith("AWS_")}
+        return {**aws, "FEEDBACK_BUCKET": self.stack.outputs["FeedbackBucketName"]}
 
     def chromium_home(self) -> Path:
         """A HOME for Chromium whose NSS database trusts this run's CA (and only adds that)."""
