@@ -76,7 +76,7 @@ VARIANTS: dict[str, Variant] = {
     "pen strokes bent still more (elastic 0.12)": Variant(replace(BASE, pen_elastic=0.12)),
     # MNIST and canvas-style reading went down with the bent pen strokes: more MNIST copies?
     "pen strokes bent (0.08), twice the MNIST copies (2)": Variant(
-        replace(BASE, pen_elastic=0.08, copies=2)
+        replace(BENT, copies=2), against=BENT_NAME
     ),
     # Second round: one lever at a time on the shipped recipe's pen strokes (elastic 0.08),
     # each paired with that variant rather than with the baseline.
@@ -92,6 +92,23 @@ VARIANTS: dict[str, Variant] = {
     # The two ties that read MNIST better, together: MNIST back without the writers' loss?
     "bent (0.08) + 7x7 patches, twice the MNIST copies (2)": Variant(
         replace(BENT, feature_patch=7, copies=2), against=BENT_NAME
+    ),
+    # The extra MNIST copies with the shipped recipe's two networks, and with as many more pen
+    # renders (the pen's share of the training set kept as it was).
+    "bent (0.08), two networks + twice the MNIST copies (2)": Variant(
+        replace(BENT, networks=2, copies=2), against="bent (0.08) + two networks"
+    ),
+    "bent (0.08), two networks + twice the MNIST copies and pen renders (2, 8)": Variant(
+        replace(BENT, networks=2, copies=2, pen_copies=8), against="bent (0.08) + two networks"
+    ),
+    # ... and the same with half the epochs: the gain of more data, or of more steps?
+    "bent (0.08), two networks + twice the MNIST copies and pen renders, half the epochs": Variant(
+        replace(BENT, networks=2, copies=2, pen_copies=8, epochs=3, decay_every=1),
+        against="bent (0.08) + two networks",
+    ),
+    # ... and half the epochs alone, on the data as it was: which of the two levers won?
+    "bent (0.08), two networks + half the epochs": Variant(
+        replace(BENT, networks=2, epochs=3, decay_every=1), against="bent (0.08) + two networks"
     ),
     # The shipped recipe has two networks: does a third add anything to them?
     "bent (0.08) + three networks": Variant(

@@ -623,6 +623,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--networks", type=int, default=defaults.networks)
     parser.add_argument("--hidden", default=",".join(map(str, defaults.hidden)))
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument(
+        "--decay-every",
+        type=int,
+        default=0,
+        help="halve the learning rate every this many epochs (0: a quarter of --epochs)",
+    )
     parser.add_argument("--feature-kinds", type=int, default=defaults.feature_kinds)
     parser.add_argument("--feature-grid", type=int, default=defaults.feature_grid)
     parser.add_argument(
@@ -678,7 +684,7 @@ def main(argv: list[str] | None = None) -> None:
         networks=args.networks,
         hidden=tuple(int(size) for size in args.hidden.split(",")),
         epochs=args.epochs,
-        decay_every=max(1, args.epochs // 4),
+        decay_every=args.decay_every or max(1, args.epochs // 4),
         feature_kinds=args.feature_kinds,
         feature_grid=args.feature_grid,
         subset=args.subset,
