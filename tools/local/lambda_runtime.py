@@ -57,8 +57,8 @@ SAM_SITE_PACKAGES = ROOT / ".venv" / "sam" / "lib"
 HANDLER = "digits.handler.handler"
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 # What the base image has beside the function's own pins: the runtime client, and the AWS
-# SDK that AWS's Python images ship (POST /feedback and MODEL_S3_URI use it). Pinned in
-# requirements-dev.txt, read from the venv.
+# SDK that AWS's Python images ship (POST /feedback and MODEL_S3_URI use it), with what it
+# needs. Pinned by requirements-dev.lock (as the venv has them), read from the venv.
 AWSLAMBDARIC = f"awslambdaric=={metadata.version('awslambdaric')}"
 AWS_SDK = tuple(
     f"{name}=={metadata.version(name)}"
