@@ -40,6 +40,7 @@ from training.train import (
     load_data,
     mnist_renders,
     pen_variation,
+    placement_jitter,
 )
 
 FOLDS = 5  # six writers a fold, as many as the shipped model holds out
@@ -207,13 +208,20 @@ def _pen_renders(
     training: bool,
 ) -> tuple[Pixels, Labels]:
     variation = pen_variation(config) if training else dataset.AS_WRITTEN
+    jitter = placement_jitter(config) if training else dataset.EXACTLY
     which = [(digit.writer, digit.label, len(digit.strokes)) for digit in digits]
-    parameters = {"copies": copies, "seed": seed, "variation": asdict(variation), "digits": which}
+    parameters = {
+        "copies": copies,
+        "seed": seed,
+        "variation": asdict(variation),
+        "placement": asdict(jitter),
+        "digits": which,
+    }
     progress = "pen" if training else "writers as written"
     return cached(
         "pen",
         parameters,
-        lambda: dataset.render_pen(digits, copies, seed, progress, variation),
+        lambda: dataset.render_pen(digits, copies, seed, progress, variation, jitter),
         cache,
     )
 
@@ -222,13 +230,18 @@ def _mnist(config: Config, data: Data, which: str, cache: Path) -> tuple[Pixels,
     training = which == "mnist-train"
     index = data.train_index if training else data.validation_index
     copies = list(range(config.copies)) if training else [VALIDATION_COPY]
+    jitter = placement_jitter(config) if training else dataset.EXACTLY
     parameters = {
         "seed": config.seed,
         "subset": config.subset,
         "validation": config.validation,
         "copies": copies,
         "elastic": config.mnist_elastic,
+        "placement": asdict(jitter),
     }
     return cached(
-        which, parameters, lambda: mnist_renders(config, data.mnist, index, copies), cache
+        which,
+        parameters,
+        lambda: mnist_renders(config, data.mnist, index, copies, jitter),
+        cache,
     )

@@ -20,7 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from digits.errors import EmptyCanvas
-from digits.preprocess import preprocess
+from digits.preprocess import EXACT, Placement, preprocess
 from training.augment import (
     CANVAS,
     Points,
@@ -40,14 +40,36 @@ Renderer = Callable[[int, np.random.Generator], Image.Image]
 AS_WRITTEN = PenVariation()  # real use's variety, nothing added to the writer's strokes
 
 
+@dataclass(frozen=True)
+class PlacementJitter:
+    """Departures from MNIST's exact fit and centre, drawn afresh for each training render.
+
+    Serving places every digit exactly (preprocess.EXACT), yet a model fitted only to exact
+    placement reads a digit moved by one field pixel markedly worse: real strokes that end a
+    little longer or lower move the fit and the centre of mass by about that much.
+    """
+
+    shift: float = 0.0  # field pixels, uniform each way, in x and y
+    scale: float = 0.0  # the fit times a uniform 1 - scale .. 1 + scale
+
+    def draw(self, rng: np.random.Generator) -> Placement:
+        if not (self.shift or self.scale):
+            return EXACT  # and no draw: without jitter every render stays as it was
+        shift_x, shift_y = rng.uniform(-self.shift, self.shift, 2)
+        return Placement(float(rng.uniform(1 - self.scale, 1 + self.scale)), shift_x, shift_y)
+
+
+EXACTLY = PlacementJitter()
+
+
 def workers() -> int:
     return max(1, min(os.cpu_count() or 1, int(os.environ.get("TRAIN_WORKERS", "0")) or 64))
 
 
-def to_pixels(image: Image.Image) -> npt.NDArray[np.uint8]:
+def to_pixels(image: Image.Image, placement: Placement = EXACT) -> npt.NDArray[np.uint8]:
     """Serving's preprocessing, quantised to bytes (a blank result stays blank)."""
     try:
-        array = preprocess(image)
+        array = preprocess(image, placement)
     except EmptyCanvas:
         array = np.zeros((28, 28), np.float32)
     quantised: npt.NDArray[np.uint8] = np.rint(array.reshape(-1) * 255.0).astype(np.uint8)
@@ -66,6 +88,7 @@ _skeletons: list[Points] = []
 _pen_digits: list[PenDigit] = []
 _pen_variation = PenVariation()
 _warp = Warp()
+_jitter = EXACTLY
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,10 @@ def _run(job: Job) -> npt.NDArray[np.uint8] | list[Points]:
     if job.kind == "skeleton":
         return [skeleton_points(_images[i]) for i in range(job.start, job.stop)]
     rng = np.random.default_rng(np.random.SeedSequence(job.seed))
-    rows = [to_pixels(_render(job.kind, i, rng)) for i in range(job.start, job.stop)]
+    rows = []
+    for i in range(job.start, job.stop):
+        drawing = _render(job.kind, i, rng)
+        rows.append(to_pixels(drawing, _jitter.draw(rng)))
     return np.stack(rows)
 
 
@@ -125,10 +151,11 @@ def _init(
     pen_digits: list[PenDigit],
     pen_variation: PenVariation,
     warp: Warp,
+    jitter: PlacementJitter,
 ) -> None:
-    global _images, _labels, _skeletons, _pen_digits, _pen_variation, _warp  # per-worker
+    global _images, _labels, _skeletons, _pen_digits, _pen_variation, _warp, _jitter  # per-worker
     _images, _labels, _skeletons, _pen_digits = images, labels, skeletons, pen_digits
-    _pen_variation, _warp = pen_variation, warp
+    _pen_variation, _warp, _jitter = pen_variation, warp, jitter
 
 
 def _map(
@@ -140,9 +167,16 @@ def _map(
     pen_digits: list[PenDigit] | None = None,
     pen_variation: PenVariation | None = None,
     warp: Warp | None = None,
+    jitter: PlacementJitter = EXACTLY,
 ) -> Iterator[npt.NDArray[np.uint8] | list[Points]]:
     _init(
-        images, labels, skeletons, pen_digits or [], pen_variation or PenVariation(), warp or Warp()
+        images,
+        labels,
+        skeletons,
+        pen_digits or [],
+        pen_variation or PenVariation(),
+        warp or Warp(),
+        jitter,
     )
     context = multiprocessing.get_context("fork")
     with context.Pool(workers()) as pool:
@@ -172,10 +206,11 @@ def render(
     skeletons: list[Points],
     seed: tuple[int, ...],
     warp: Warp | None = None,
+    jitter: PlacementJitter = EXACTLY,
 ) -> Pixels:
     """Render every digit once with the given renderer; deterministic for a seed."""
     jobs = [Job(kind, a, b, (*seed, a)) for a, b in _chunks(len(images))]
-    mapped = _map(jobs, images, labels, skeletons, kind, warp=warp)
+    mapped = _map(jobs, images, labels, skeletons, kind, warp=warp, jitter=jitter)
     parts = [part for part in mapped if isinstance(part, np.ndarray)]
     return np.concatenate(parts)
 
@@ -186,9 +221,11 @@ def render_pen(
     seed: tuple[int, ...],
     progress: str = "pen",
     variation: PenVariation = AS_WRITTEN,
+    jitter: PlacementJitter = EXACTLY,
 ) -> tuple[Pixels, Labels]:
     """`copies` random canvas drawings of every pen digit, as the page would send them;
-    the default variation adds nothing to the strokes (held-out sets stay as written)."""
+    the default variation adds nothing to the strokes and the default jitter places each
+    exactly (held-out sets stay as written and as served)."""
     labels = np.asarray([digit.label for digit in digits], dtype=np.uint8)
     if not copies or not digits:
         return np.zeros((0, 28 * 28), np.uint8), np.zeros(0, np.uint8)
@@ -200,7 +237,7 @@ def render_pen(
     empty = np.zeros((0, 28, 28), np.uint8)
     parts = [
         part
-        for part in _map(jobs, empty, labels, [], progress, digits, variation)
+        for part in _map(jobs, empty, labels, [], progress, digits, variation, jitter=jitter)
         if isinstance(part, np.ndarray)
     ]
     return np.concatenate(parts), np.tile(labels, copies)

@@ -79,6 +79,9 @@ class Config:
     pen_stroke_turn_deg: float = 0.0
     pen_join_strokes: float = 0.0
     mnist_elastic: float = 0.0  # Simard's alpha for MNIST's own strokes (training.augment)
+    # Training renders placed off MNIST's exact fit and centre (training.dataset.PlacementJitter):
+    placement_shift: float = 0.0  # field pixels each way
+    placement_scale: float = 0.0  # relative, each way
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
@@ -143,15 +146,20 @@ def load_data(config: Config) -> Data:
 
 
 def mnist_renders(
-    config: Config, mnist: Mnist, index: npt.NDArray[np.intp], copies: list[int]
+    config: Config,
+    mnist: Mnist,
+    index: npt.NDArray[np.intp],
+    copies: list[int],
+    jitter: dataset.PlacementJitter = dataset.EXACTLY,
 ) -> tuple[Pixels, Labels]:
-    """MNIST digits as they are plus one augmented rendering per copy seed."""
+    """MNIST digits as they are plus one augmented rendering per copy seed (placed with
+    `jitter`; the digits as they are always exactly)."""
     images, labels = mnist.train_images[index], mnist.train_labels[index]
     skeletons = dataset.compute_skeletons(images)
     parts = [dataset.preprocess_mnist(images)]
     warp = Warp(pixel_elastic=config.mnist_elastic)
     parts += [
-        dataset.render("augment", images, labels, skeletons, (config.seed, copy), warp)
+        dataset.render("augment", images, labels, skeletons, (config.seed, copy), warp, jitter)
         for copy in copies
     ]
     return np.concatenate(parts), np.tile(labels, len(parts))
@@ -162,13 +170,19 @@ def training_set(config: Config, data: Data, feedback: FeedbackSet) -> tuple[Pix
         f"Renders: {len(data.train_index)} MNIST digits x (1 + {config.copies}), "
         f"{len(data.pen_train)} pen digits x {config.pen_copies}"
     )
+    jitter = placement_jitter(config)
     x_mnist, y_mnist = mnist_renders(
-        config, data.mnist, data.train_index, list(range(config.copies))
+        config, data.mnist, data.train_index, list(range(config.copies)), jitter
     )
     parts_x, parts_y = [x_mnist], [y_mnist]
     if config.pen_copies:
         x_pen, y_pen = dataset.render_pen(
-            data.pen_train, config.pen_copies, (config.seed, 1), "pen", pen_variation(config)
+            data.pen_train,
+            config.pen_copies,
+            (config.seed, 1),
+            "pen",
+            pen_variation(config),
+            jitter,
         )
         parts_x.append(x_pen)
         parts_y.append(y_pen)
@@ -187,6 +201,11 @@ def pen_variation(config: Config) -> PenVariation:
         stroke_turn_deg=config.pen_stroke_turn_deg,
         join_strokes=config.pen_join_strokes,
     )
+
+
+def placement_jitter(config: Config) -> dataset.PlacementJitter:
+    """How far training renders are placed off MNIST's exact fit and centre."""
+    return dataset.PlacementJitter(shift=config.placement_shift, scale=config.placement_scale)
 
 
 def validation_sets(config: Config, data: Data) -> Validation:

@@ -17,6 +17,7 @@ the bit.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -52,11 +53,27 @@ _LEVELS = np.arange(256, dtype=np.uint8)
 Gray = npt.NDArray[np.uint8] | FloatImage  # luminance 0-255
 
 
-def preprocess(image: Image.Image) -> FloatImage:
+@dataclass(frozen=True)
+class Placement:
+    """Where the digit goes in the 28x28 field, relative to MNIST's normalisation.
+
+    Serving always uses EXACT. Training may draw small departures from it, so the model
+    learns digits placed a little off MNIST's exact fit and centre (training.dataset).
+    """
+
+    scale: float = 1.0  # times the 20-pixel fit
+    shift_x: float = 0.0  # field pixels, from the centre of mass's place
+    shift_y: float = 0.0
+
+
+EXACT = Placement()
+
+
+def preprocess(image: Image.Image, placement: Placement = EXACT) -> FloatImage:
     """Return a (28, 28) float32 array in [0, 1], ink = 1, or raise EmptyCanvas."""
     ink = find_ink(image)
     rows, cols = ink.bounds()
-    return fit_and_centre(ink.crop(rows, cols))
+    return fit_and_centre(ink.crop(rows, cols), placement)
 
 
 def ink_map(image: Image.Image) -> FloatImage:
@@ -174,10 +191,10 @@ def _bounds(mask: npt.NDArray[np.bool_]) -> tuple[slice, slice]:
     return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
 
-def fit_and_centre(crop: FloatImage) -> FloatImage:
+def fit_and_centre(crop: FloatImage, placement: Placement = EXACT) -> FloatImage:
     """Scale the cropped ink into 20x20 and put its centre of mass at MNIST's."""
     height, width = crop.shape
-    scale = FIT / max(height, width)
+    scale = FIT * placement.scale / max(height, width)
     # Centre of mass of the crop, continuous coordinates, mapped into the field.
     mass = float(crop.sum())
     centre_y = float(crop.sum(axis=1) @ (np.arange(height) + 0.5)) / mass
@@ -186,8 +203,8 @@ def fit_and_centre(crop: FloatImage) -> FloatImage:
     # window places the digit with a sub-pixel shift, no second interpolation. The
     # window reaches past the crop: the crop is pasted onto zeros the window's size
     # (Image.crop would do the same, but checks the window against the decode limit).
-    y0 = centre_y - CENTRE / scale
-    x0 = centre_x - CENTRE / scale
+    y0 = centre_y - (CENTRE + placement.shift_y) / scale
+    x0 = centre_x - (CENTRE + placement.shift_x) / scale
     span = SIZE / scale
     left, top = math.floor(x0), math.floor(y0)
     window = Image.new("F", (math.ceil(x0 + span) - left, math.ceil(y0 + span) - top))

@@ -17,6 +17,7 @@ from digits.preprocess import (
     MIN_CONTRAST,
     MIN_EXTENT,
     SIZE,
+    Placement,
     find_ink,
     fit_and_centre,
     ink_bounds,
@@ -79,6 +80,20 @@ def test_longer_side_is_fitted_into_twenty_pixels_keeping_aspect() -> None:
     dash = preprocess(canvas(lines=[(40, 140), (240, 140)]))
     height, width = ink_extent(dash)
     assert FIT <= width <= FIT + 1 and height <= 5
+
+
+def test_exact_placement_is_what_serving_uses_to_the_bit() -> None:
+    assert np.array_equal(preprocess(canvas(), Placement()), REFERENCE)
+
+
+def test_a_placement_moves_and_scales_the_digit_in_the_field() -> None:
+    right_and_up = preprocess(canvas(), Placement(shift_x=1.0, shift_y=-0.5))
+    cy, cx = centre_of_mass(right_and_up)
+    assert cx == pytest.approx(CENTRE + 1.0, abs=0.05)
+    assert cy == pytest.approx(CENTRE - 0.5, abs=0.05)
+    tall_one = canvas(lines=[(140, 40), (140, 240)])
+    height, _ = ink_extent(preprocess(tall_one, Placement(scale=1.2)))
+    assert 1.2 * FIT <= height <= 1.2 * FIT + 1
 
 
 def test_position_and_size_on_the_canvas_do_not_matter() -> None:
