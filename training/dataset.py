@@ -20,7 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from digits.errors import EmptyCanvas
-from digits.preprocess import preprocess
+from digits.reading.preprocess import preprocess
 from training.augment import (
     CANVAS,
     Points,

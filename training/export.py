@@ -15,10 +15,10 @@ import numpy.typing as npt
 import sklearn
 from sklearn.neural_network import MLPClassifier
 
-from digits.features import PatchFeatures
-from digits.model import BUNDLE_FORMAT, MlpEnsemble, sha256_of
-from digits.network import Network
-from digits.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
+from digits.inference.features import PatchFeatures
+from digits.inference.model import BUNDLE_FORMAT, MlpEnsemble, sha256_of
+from digits.inference.network import Network
+from digits.reading.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 # The shipped model's reference: its recipe with six writers held out (make train-reference).

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
-from digits.model import MlpEnsemble, load_model, sha256_of
+from digits.inference.model import MlpEnsemble, load_model, sha256_of
 from training.evaluate import PEN_COPIES, SET_TITLES
 from training.pendigits import load_pendigits, split_by_writer
 
