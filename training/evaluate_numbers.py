@@ -263,7 +263,8 @@ def write_report(
     lines = [
         "# Reading numbers: several digits on one canvas",
         "",
-        f"Model `{metadata.get('version', '?')}`, read with `digits.segment.read_number`. "
+        f"Model `{metadata.get('version', '?')}`, read with "
+        "`digits.segmentation.segment.read_number`. "
         "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers"
         f"{folder}` (about 10 minutes on 2 cores).",
         "",

@@ -74,4 +74,4 @@ def test_metadata_states_every_evaluation_figure_consistently(metadata: dict[str
         rederived = sum(a * n for a, n in zip(per_digit, counts, strict=True))
         # per-digit figures are rounded to 4 places: at most 0.5e-4 each.
         assert abs(rederived / sum(counts) - metrics[f"{name}_accuracy"]) <= 0.5e-4, name
-    assert METADATA["input"]["preprocessing"] == "digits.preprocess.preprocess"
+    assert METADATA["input"]["preprocessing"] == "digits.reading.preprocess.preprocess"
