@@ -150,9 +150,9 @@ def warm(bodies: list[bytes]) -> tuple[list[float], list[float], dict[str, list[
 def reader(pngs: list[bytes]) -> tuple[list[float], list[float], dict[str, list[float]]]:
     """read_drawing (what /predict runs between the body and the JSON) on each PNG:
     wall ms, CPU ms, and each stage's ms."""
-    from digits.decode import ImageLimits
-    from digits.predictor import load_predictor
-    from digits.reader import read_drawing
+    from digits.inference.predictor import load_predictor
+    from digits.reading.decode import ImageLimits
+    from digits.reading.reader import read_drawing
     from digits.settings import Settings
 
     settings = Settings()
@@ -428,7 +428,10 @@ def main(argv: list[str] | None = None) -> None:
             stage: round(statistics.median(values), 3) for stage, values in read_stages.items()
         },
     }
-    print(f"\ndigits.reader.read_drawing, the same {len(read_totals)} PNGs (no HTTP, no JSON):")
+    print(
+        f"\ndigits.reading.reader.read_drawing, the same {len(read_totals)} PNGs "
+        "(no HTTP, no JSON):"
+    )
     print(f"  p50 {results['reader']['p50_ms']:.2f} ms   p99 {results['reader']['p99_ms']:.2f} ms")
 
     cumulative, own = import_times()

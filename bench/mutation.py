@@ -30,7 +30,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "mutation"
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
-MODULES = ("decode.py", "preprocess.py", "model.py", "network.py")
+# Paths under function/digits/ (the layer folders).
+MODULES = (
+    "reading/decode.py",
+    "reading/preprocess.py",
+    "inference/model.py",
+    "inference/network.py",
+)
 # What the tests import besides the function (tests/conftest.py reaches tools/).
 COPIED = ("tests", "tools", "models", "events", "frontend_static", "training")
 PYTHONPATH_LINE = 'pythonpath = ["function", "."]'
@@ -44,15 +50,15 @@ pytest_add_cli_args_test_selection = [{tests}]
 """
 # The unit tests of the three modules: fast, and they test behaviour, not internals.
 TESTS = (
-    "tests/unit/test_preprocess.py",
-    "tests/unit/test_decode.py",
-    "tests/unit/test_decode_fuzz.py",
-    "tests/unit/test_model_bundle.py",
+    "tests/unit/reading/test_preprocess.py",
+    "tests/unit/reading/test_decode.py",
+    "tests/unit/reading/test_decode_fuzz.py",
+    "tests/unit/inference/test_model_bundle.py",
 )
 # Runs the function from function/ in a child process, which the staged copy does not have
 # (and a child process would not see the mutant anyway).
 SUBPROCESS_TEST = (
-    "tests/unit/test_model_bundle.py::"
+    "tests/unit/inference/test_model_bundle.py::"
     "test_loading_the_shipped_bundle_never_imports_scikit_learn_or_scipy"
 )
 # Outcomes that are not a surviving mutant: caught, or not run at all.

@@ -116,7 +116,7 @@ def cell(text: str) -> str:
 def hypothesis_run(examples: int) -> dict[str, Any]:
     started = time.monotonic()
     done = subprocess.run(  # noqa: S603 - the venv's pytest, fixed arguments
-        [str(PYTEST), "-q", "-p", "no:cacheprovider", "tests/unit/test_decode_fuzz.py",
+        [str(PYTEST), "-q", "-p", "no:cacheprovider", "tests/unit/reading/test_decode_fuzz.py",
          "--hypothesis-show-statistics"],
         cwd=ROOT,
         env={**os.environ, "FUZZ_EXAMPLES": str(examples)},
@@ -147,12 +147,13 @@ def render_fuzzing(hypo: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     lines = [
         "## Fuzzing",
         "",
-        "**Property tests** (hypothesis, `tests/unit/test_decode_fuzz.py`): any bytes, damaged "
-        "real PNG/JPEG/WebP files (truncated, flipped bytes, spliced garbage, a rewritten IHDR "
-        "with a valid CRC), any decoded mode straight into preprocessing, any text as a data "
-        "URL: the outcome must be InvalidImage, ImageTooLarge, EmptyCanvas or a finite 28x28 "
-        "float32 array in [0, 1], never another exception. The suite runs 300 examples per "
-        f"test; this report ran `FUZZ_EXAMPLES={hypo['examples']}` in {hypo['seconds']} s: "
+        "**Property tests** (hypothesis, `tests/unit/reading/test_decode_fuzz.py`): any bytes, "
+        "damaged real PNG/JPEG/WebP files (truncated, flipped bytes, spliced garbage, a "
+        "rewritten IHDR with a valid CRC), any decoded mode straight into preprocessing, any "
+        "text as a data URL: the outcome must be InvalidImage, ImageTooLarge, EmptyCanvas or a "
+        "finite 28x28 float32 array in [0, 1], never another exception. The suite runs 300 "
+        "examples per test; "
+        f"this report ran `FUZZ_EXAMPLES={hypo['examples']}` in {hypo['seconds']} s: "
         f"**{hypo['summary']}**.",
         "",
         "| property test | passing examples | failing |",
@@ -240,7 +241,7 @@ def faults() -> list[tuple[str, dict[str, Any]]]:
     from tests.function_support import tiny_model
     from tests.reliability.fake_s3 import fake_s3
 
-    from digits.model_source import DOWNLOAD_BUDGET_S
+    from digits.inference.model_source import DOWNLOAD_BUDGET_S
 
     results: list[tuple[str, dict[str, Any]]] = []
     aws = FAKE_AWS_ENV
@@ -306,7 +307,7 @@ def faults() -> list[tuple[str, dict[str, Any]]]:
 
 
 def render_faults(results: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    from digits import model_source
+    from digits.inference import model_source
 
     lines = [
         "## Faults",
@@ -565,7 +566,7 @@ _BLAS_CHILD = """
 import sys, time
 from pathlib import Path
 import numpy as np
-from digits.model import load_model
+from digits.inference.model import load_model
 model = load_model(Path(sys.argv[1]))
 pixels = np.random.default_rng(0).random((1, 784), dtype=np.float32)
 for _ in range(30):
@@ -624,12 +625,12 @@ def render_findings(blas: dict[str, dict[str, float]]) -> list[str]:
         'came and answered 422 "not valid JSON" (or 400 for an image type). It is now 415 '
         '`unsupported_media_type` ("send the body uncompressed"), as RFC 9110 says, and no '
         "body is ever inflated, so a small gzip bomb stays small "
-        "(`function/digits/routes.py`; `tests/api/test_content_encoding.py`, case 46).",
+        "(`function/digits/web/routes.py`; `tests/api/test_content_encoding.py`, case 46).",
         "- **The S3 model download** ran with boto3's defaults (60 s connect and read "
         "timeouts, retries with no total bound) inside Lambda's 10 s init: a black-holed or "
         "trickling S3 would have failed the init instead of letting the function start "
         "degraded. It is now bounded and retried as described under Faults "
-        "(`function/digits/model_source.py`; `tests/reliability/test_faults.py`).",
+        "(`function/digits/inference/model_source.py`; `tests/reliability/test_faults.py`).",
         "- **numpy's BLAS threads.** numpy starts a BLAS thread per core for the model's "
         "products, though a request multiplies a single 784-vector. With one core kept busy "
         "(a neighbour here; Lambda gives 1769 MB one vCPU's worth of time), one "

@@ -1,5 +1,5 @@
 // Blank-canvas detection, so the page says "draw a digit first" without a
-// round trip. The rule mirrors the API's (function/digits/preprocess.py): ink
+// round trip. The rule mirrors the API's (function/digits/reading/preprocess.py): ink
 // whose bounding box spans less than 12% of the canvas is a speck, not a digit.
 
 import { BRUSH_SIZE, CANVAS_SIZE, inkBounds } from "./geometry.js";

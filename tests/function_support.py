@@ -14,8 +14,8 @@ import joblib
 import numpy as np
 from PIL import Image
 
-from digits.model import MlpEnsemble, sha256_of
-from digits.network import Network
+from digits.inference.model import MlpEnsemble, sha256_of
+from digits.inference.network import Network
 from digits.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

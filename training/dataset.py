@@ -20,7 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from digits.errors import EmptyCanvas
-from digits.preprocess import EXACT, Placement, preprocess
+from digits.reading.preprocess import EXACT, Placement, preprocess
 from training.augment import (
     CANVAS,
     Points,

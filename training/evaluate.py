@@ -32,10 +32,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 
-from digits.decode import ImageLimits
-from digits.model import DigitModel, MlpEnsemble, load_model
-from digits.predictor import Predictor
-from digits.reader import read_drawing
+from digits.inference.model import DigitModel, MlpEnsemble, load_model
+from digits.inference.predictor import Predictor
+from digits.reading.decode import ImageLimits
+from digits.reading.reader import read_drawing
 from training import dataset
 from training.calibrate import BINS, calibration_error, reliability
 from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
@@ -165,7 +165,7 @@ def canvas_latency(model: DigitModel, repeats: int = 500) -> dict[str, float]:
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     png = buffer.getvalue()
-    # The serving path itself (digits.reader): decode, preprocess, model, one PNG.
+    # The serving path itself (digits.reading.reader): decode, preprocess, model, one PNG.
     predictor = Predictor(model, {}, None, 0.6)
     limits = ImageLimits(max_side=4096, max_pixels=4096 * 4096)
     wall, cpu = [], []

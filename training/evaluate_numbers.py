@@ -10,7 +10,7 @@ Sets of synthetic handwritten numbers, 2 to 6 digits (training.numbers):
   model refit on every writer (``make train``) saw them, so for it this set is its
   reference's (models/reference/NUMBERS.md, the same recipe without those writers).
 For each number the canvas goes through serving's path, `ink_map` then
-`digits.segment.read_number`, and the result is compared with the digits drawn.
+`digits.segmentation.segment.read_number`, and the result is compared with the digits drawn.
 Writes models/NUMBERS.md, its figures as models/numbers.json, and a picture of numbers read
 wrongly.
 """
@@ -34,10 +34,10 @@ import numpy.typing as npt
 from matplotlib.patches import Rectangle
 from tqdm import tqdm
 
-from digits.components import label
-from digits.model import DigitModel, load_model
-from digits.preprocess import INK_THRESHOLD, ink_map
-from digits.segment import DigitReading, read_number
+from digits.inference.model import DigitModel, load_model
+from digits.reading.preprocess import INK_THRESHOLD, ink_map
+from digits.segmentation.components import label
+from digits.segmentation.segment import DigitReading, read_number
 from training import numbers
 from training.augment import Points, skeleton_points
 from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
@@ -263,7 +263,8 @@ def write_report(
     lines = [
         "# Reading numbers: several digits on one canvas",
         "",
-        f"Model `{metadata.get('version', '?')}`, read with `digits.segment.read_number`. "
+        f"Model `{metadata.get('version', '?')}`, read with "
+        "`digits.segmentation.segment.read_number`. "
         "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers"
         f"{folder}` (about 10 minutes on 2 cores).",
         "",

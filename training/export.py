@@ -15,10 +15,10 @@ import numpy.typing as npt
 import sklearn
 from sklearn.neural_network import MLPClassifier
 
-from digits.features import PatchFeatures
-from digits.model import BUNDLE_FORMAT, MlpEnsemble, sha256_of
-from digits.network import Network
-from digits.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
+from digits.inference.features import PatchFeatures
+from digits.inference.model import BUNDLE_FORMAT, MlpEnsemble, sha256_of
+from digits.inference.network import Network
+from digits.reading.preprocess import CENTRE, FIT, INK_THRESHOLD, MIN_CONTRAST, MIN_EXTENT, SIZE
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 # The shipped model's reference: its recipe with six writers held out (make train-reference).
@@ -94,7 +94,7 @@ def write_model(
             "shape": [SIZE, SIZE],
             "range": [0.0, 1.0],
             "polarity": "ink = 1.0 on a background of 0.0",
-            "preprocessing": "digits.preprocess.preprocess",
+            "preprocessing": "digits.reading.preprocess.preprocess",
             "fit_box": FIT,
             "centre_of_mass": CENTRE,
             "ink_threshold": INK_THRESHOLD,
@@ -118,7 +118,7 @@ def _describe_features(features: PatchFeatures | None) -> dict[str, Any] | None:
     if features is None:
         return None
     return {
-        "kind": "k-means patch filters, soft threshold, sum pooling (digits.features)",
+        "kind": "k-means patch filters, soft threshold, sum pooling (digits.inference.features)",
         "filters": int(features.filters.shape[1]),
         "patch": features.patch,
         "grid": features.grid,

@@ -27,8 +27,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from digits.errors import DigitError
-from digits.model import DigitModel
-from digits.preprocess import preprocess
+from digits.inference.model import DigitModel
+from digits.reading.preprocess import preprocess
 
 MAX_SAMPLES = 100_000  # a bound on what one run reads, whatever the bucket holds
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageChops
 
-from digits.components import Box
-from digits.preprocess import FloatImage, preprocess
+from digits.reading.preprocess import FloatImage, preprocess
+from digits.segmentation.components import Box
 from training.augment import CANVAS, POINT_STEP, Points, Warp, draw_points, warp_points
 from training.page_render import flatten
 from training.pendigits import PenDigit

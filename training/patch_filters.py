@@ -3,7 +3,7 @@
 Following Coates & Ng (2011): random patches of the training inputs (those with some
 ink), ZCA-whitened so that k-means finds stroke shapes rather than mere brightness,
 clustered on the unit sphere. The whitening and the soft threshold are folded into
-the filters and the bias, so serving (digits.features) runs one matrix product.
+the filters and the bias, so serving (digits.inference.features) runs one matrix product.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from digits.features import SIDE, PatchFeatures
+from digits.inference.features import SIDE, PatchFeatures
 
 Pixels = npt.NDArray[np.uint8]
 

@@ -1,10 +1,10 @@
-"""Train the piece head (digits.pieces) on what segmentation meets in numbers.
+"""Train the piece head (digits.inference.pieces) on what segmentation meets in numbers.
 
 `make train` fits one for every model it trains; `python -m training.train --pieces`
 fits one for the model already in models/. Numbers are drawn from training digits only, MNIST's
 training digits and the training writers' pen digits (training.numbers), and read by
-serving's own steps: the blobs with their parts joined (digits.segment.joined_blobs),
-then the candidate cuts of the wide ones (digits.cuts.find_cuts). Every piece those
+serving's own steps: the blobs with their parts joined (digits.segmentation.segment.joined_blobs),
+then the candidate cuts of the wide ones (digits.segmentation.cuts.find_cuts). Every piece those
 steps would show the model is labelled by where the drawn digits really are:
 
 - a blob holding one digit's centre is *one* digit, two or more *several*, none *part*;
@@ -28,12 +28,19 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from tqdm import tqdm
 
-from digits.components import Box, Component
-from digits.cuts import find_cuts
-from digits.model import MlpEnsemble
-from digits.pieces import KINDS, ONE, PART, SEVERAL, PieceHead
-from digits.preprocess import fit_and_centre, ink_map
-from digits.segment import MAX_DEPTH, SPLIT_TRY, Canvas, as_piece, joined_blobs, model_scorer
+from digits.inference.model import MlpEnsemble
+from digits.inference.pieces import KINDS, ONE, PART, SEVERAL, PieceHead
+from digits.reading.preprocess import fit_and_centre, ink_map
+from digits.segmentation.components import Box, Component
+from digits.segmentation.cuts import find_cuts
+from digits.segmentation.segment import (
+    MAX_DEPTH,
+    SPLIT_TRY,
+    Canvas,
+    as_piece,
+    joined_blobs,
+    model_scorer,
+)
 from training.evaluate_numbers import LENGTHS, build_numbers, build_pen_numbers
 from training.export import network_from_sklearn
 from training.numbers import NumberSample
@@ -50,7 +57,7 @@ SEEDS = {"mnist": 51, "pen": 53}  # other numbers than evaluate_numbers' sets
 @dataclass(frozen=True)
 class Examples:
     pixels: Pixels  # (n, 784), as the model reads them
-    labels: Labels  # indices of digits.pieces.KINDS
+    labels: Labels  # indices of digits.inference.pieces.KINDS
 
 
 def centres(sample: NumberSample) -> list[Point]:

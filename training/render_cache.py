@@ -25,7 +25,7 @@ SOURCES = (
     ROOT / "training" / "dataset.py",
     ROOT / "training" / "page_render.py",
     ROOT / "training" / "pen_augment.py",
-    ROOT / "function" / "digits" / "preprocess.py",
+    ROOT / "function" / "digits" / "reading" / "preprocess.py",
 )
 
 Arrays = tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]

@@ -43,8 +43,8 @@ import numpy.typing as npt
 from sklearn.neural_network import MLPClassifier
 from tqdm import tqdm
 
-from digits.features import PatchFeatures
-from digits.model import BUNDLE_FORMAT, DigitModel, MlpEnsemble, load_model, sha256_of
+from digits.inference.features import PatchFeatures
+from digits.inference.model import BUNDLE_FORMAT, DigitModel, MlpEnsemble, load_model, sha256_of
 from training import dataset
 from training.augment import Warp
 from training.calibrate import Calibration, calibrate

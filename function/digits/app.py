@@ -25,12 +25,12 @@ from digits.errors import (
     ModelUnavailable,
     UnsupportedMediaType,
 )
-from digits.middleware import RequestMiddleware
-from digits.observability import RequestLog, configure_logging
-from digits.predictor import load_predictor
-from digits.routes import image_limits, router
-from digits.schemas import openapi_components
+from digits.inference.predictor import load_predictor
 from digits.settings import Settings, get_settings
+from digits.web.middleware import RequestMiddleware
+from digits.web.observability import RequestLog, configure_logging
+from digits.web.routes import image_limits, router
+from digits.web.schemas import openapi_components
 
 logger = logging.getLogger("digits.app")
 

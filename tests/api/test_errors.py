@@ -13,7 +13,7 @@ from tests.function_support import assert_error, png_header_only, settings_for, 
 
 from digits.app import INTERNAL_MESSAGE, create_app, describe_error
 from digits.errors import DigitError, ImageTooLarge
-from digits.predictor import Predictor
+from digits.inference.predictor import Predictor
 from tools.canvas import blank_png, canvas_png, data_url
 
 

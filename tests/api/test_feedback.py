@@ -18,7 +18,7 @@ from moto import mock_aws
 from PIL import Image
 from tests.api.conftest import MakeClient
 
-from digits import feedback as feedback_module
+from digits.web import feedback as feedback_module
 from tools.canvas import blank_png, canvas_png, data_url
 
 BUCKET = "digits-feedback-test"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from tests.support.number_canvas import HEIGHT, WIDTH, draw_number, number_png
 
-from digits.numbers import clearly_one_digit
-from digits.preprocess import find_ink, ink_bounds, ink_map
+from digits.reading.preprocess import find_ink, ink_bounds, ink_map
+from digits.segmentation.numbers import clearly_one_digit
 from tools.canvas import canvas_png, data_url, draw_digit
 
 

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
-from digits.preprocess import preprocess
+from digits.reading.preprocess import preprocess
 from training.page_render import BRUSH_SIZE, paint_strokes
 from training.pen_augment import PenVariation, place_strokes
 from training.pendigits import load_pendigits

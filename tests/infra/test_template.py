@@ -407,7 +407,7 @@ def test_outputs_are_the_ones_the_deploy_tools_read(template: dict[str, Any]) ->
 
 
 # Settings the template leaves unset on purpose, each said so in a comment there:
-# UNCERTAIN_BELOW then comes calibrated with the model (digits.predictor).
+# UNCERTAIN_BELOW then comes calibrated with the model (digits.inference.predictor).
 UNSET_ON_PURPOSE = {"UNCERTAIN_BELOW"}
 
 

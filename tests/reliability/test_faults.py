@@ -22,10 +22,10 @@ from moto import mock_aws
 from tests.function_support import assert_error, settings_for, tiny_model
 from tests.reliability.fake_s3 import fake_s3, wait_for
 
-from digits import model_source
 from digits.app import create_app
 from digits.errors import ModelUnavailable
-from digits.model import sha256_of
+from digits.inference import model_source
+from digits.inference.model import sha256_of
 from tools.canvas import canvas_png, data_url
 
 BUCKET = "models-bucket"

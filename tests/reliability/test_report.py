@@ -135,13 +135,17 @@ def mutation_results(survivors: list[dict[str, str]]) -> dict[str, object]:
 
 def test_mutation_figures_render_as_a_table(tmp_path: Path) -> None:
     diff = "--- a\n+++ b\n-    return max(0, x)\n+    return max(1, x)\n"
-    survivor = {"mutant": "digits.preprocess.x_f__mutmut_1", "outcome": "survived", "diff": diff}
+    survivor = {
+        "mutant": "digits.reading.preprocess.x_f__mutmut_1",
+        "outcome": "survived",
+        "diff": diff,
+    }
     path = tmp_path / "mutation.json"
     path.write_text(json.dumps(mutation_results([survivor])), encoding="utf-8")
     text = "\n".join(render_mutation(path))
     assert "**Score 87.5 %**: 7 of 8 mutants caught (1 of them by a timeout" in text
     assert "| `preprocess` | 8 | 6 | 1 | 1 | 0 |" in text
-    assert "| `digits.preprocess.x_f__mutmut_1` | survived | `return max(1, x)` |" in text
+    assert "| `digits.reading.preprocess.x_f__mutmut_1` | survived | `return max(1, x)` |" in text
     assert "Not measured yet" in "\n".join(render_mutation(tmp_path / "absent.json"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digits.preprocess import preprocess
+from digits.reading.preprocess import preprocess
 from training.augment import (
     CANVAS,
     Warp,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
 
-from digits.model import load_model, sha256_of
+from digits.inference.model import load_model, sha256_of
 from training.export import ensemble_from_sklearn, write_model
 
 # Tiny fits stop before convergence on purpose.

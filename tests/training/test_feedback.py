@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 from tests.function_support import SHIPPED_MODEL, settings_for
 
-from digits import feedback as feedback_store
 from digits.app import create_app
-from digits.model import load_model
-from digits.preprocess import preprocess
+from digits.inference.model import load_model
+from digits.reading.preprocess import preprocess
+from digits.web import feedback as feedback_store
 from tools.canvas import canvas_png, data_url, draw_digit
 from training.feedback import feedback_accuracy, load_feedback, read_candidates
 from training.review.decisions import write_decisions

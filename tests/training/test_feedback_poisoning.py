@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.function_support import SHIPPED_MODEL
 
-from digits.model import load_model
+from digits.inference.model import load_model
 from training.mnist import load_mnist
 from training.review.drill import DrillConfig, run_drill
 from training.review.report import drill_report

@@ -17,8 +17,8 @@ from PIL import Image, ImageChops
 from tests.function_support import SHIPPED_MODEL
 from tests.training.test_feedback import BUCKET, bucket
 
-from digits.model import load_model
-from digits.preprocess import preprocess
+from digits.inference.model import load_model
+from digits.reading.preprocess import preprocess
 from tools.canvas import canvas_png, draw_digit
 from training.feedback import Candidate, read_candidates
 from training.review import FeedbackNotReviewed, feedback_report, load_accepted, report_lines

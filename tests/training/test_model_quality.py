@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from digits.model import DigitModel, load_model, sha256_of
+from digits.inference.model import DigitModel, load_model, sha256_of
 from training.evaluate import build_sets
 from training.mnist import load_mnist
 

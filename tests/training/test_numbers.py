@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digits.preprocess import SIZE, ink_map
+from digits.reading.preprocess import SIZE, ink_map
 from training.augment import skeleton_points
 from training.evaluate_numbers import build_numbers, edit_distance, evaluate, main, summary
 from training.mnist import Mnist, load_mnist
@@ -72,7 +72,7 @@ def test_edit_distance() -> None:
 
 
 def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
-    from digits.model import load_model
+    from digits.inference.model import load_model
 
     model = load_model(ROOT / "models" / "digit_model_28.joblib")
     samples = list(build_numbers(mnist.test_images, mnist.test_labels, 9, 3, lengths=(2, 3)))

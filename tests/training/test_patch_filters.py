@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digits.features import SIDE
+from digits.inference.features import SIDE
 from training.patch_filters import _spherical_kmeans, learn_patch_features, sample_patches
 
 

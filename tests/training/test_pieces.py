@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digits.model import MlpEnsemble, load_model
-from digits.pieces import KINDS, ONE, PART, SEVERAL
+from digits.inference.model import MlpEnsemble, load_model
+from digits.inference.pieces import KINDS, ONE, PART, SEVERAL
 from training.evaluate_numbers import build_numbers
 from training.mnist import load_mnist
 from training.pieces import Examples, balanced, fit_piece_head, piece_examples

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
-from digits.model import MlpEnsemble, load_model, sha256_of
+from digits.inference.model import MlpEnsemble, load_model, sha256_of
 from training.evaluate import PEN_COPIES, SET_TITLES
 from training.pendigits import load_pendigits, split_by_writer
 
@@ -74,4 +74,4 @@ def test_metadata_states_every_evaluation_figure_consistently(metadata: dict[str
         rederived = sum(a * n for a, n in zip(per_digit, counts, strict=True))
         # per-digit figures are rounded to 4 places: at most 0.5e-4 each.
         assert abs(rederived / sum(counts) - metrics[f"{name}_accuracy"]) <= 0.5e-4, name
-    assert METADATA["input"]["preprocessing"] == "digits.preprocess.preprocess"
+    assert METADATA["input"]["preprocessing"] == "digits.reading.preprocess.preprocess"

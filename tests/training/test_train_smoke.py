@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digits.model import MlpEnsemble, load_model, sha256_of
-from digits.network import Network
+from digits.inference.model import MlpEnsemble, load_model, sha256_of
+from digits.inference.network import Network
 from training.pendigits import HELD_OUT_WRITERS
 from training.train import (
     Config,

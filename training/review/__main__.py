@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.provenance import short_commit, utc_stamp
 
-from digits.model import load_model
+from digits.inference.model import load_model
 from training.export import MODEL_NAME, MODELS_DIR
 from training.feedback import Candidates, read_candidates
 from training.mnist import REPO_ROOT, load_mnist

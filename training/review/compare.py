@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from digits.model import DigitModel
+from digits.inference.model import DigitModel
 from training.feedback import FeedbackSet, feedback_accuracy
 from training.review.accepted import AcceptedFeedback
 

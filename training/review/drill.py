@@ -30,8 +30,8 @@ from PIL import Image
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-from digits.model import DigitModel, EstimatorModel
-from digits.preprocess import preprocess
+from digits.inference.model import DigitModel, EstimatorModel
+from digits.reading.preprocess import preprocess
 from training.feedback import as_feedback_set, read_candidates
 from training.mnist import Mnist
 from training.review.accepted import load_accepted

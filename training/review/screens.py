@@ -31,7 +31,7 @@ from typing import Literal
 
 import numpy as np
 
-from digits.model import DigitModel
+from digits.inference.model import DigitModel
 from training.feedback import Candidate
 from training.review.fingerprint import NearDuplicateIndex, perceptual_hash
 

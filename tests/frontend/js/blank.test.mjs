@@ -13,11 +13,11 @@ import { BRUSH_SIZE, CANVAS_SIZE } from "../../../frontend_static/geometry.js";
 /** The API's speck rule, read from the Python source the page must agree with. */
 function pythonMinExtent() {
   const source = readFileSync(
-    new URL("../../../function/digits/preprocess.py", import.meta.url),
+    new URL("../../../function/digits/reading/preprocess.py", import.meta.url),
     "utf8",
   );
   const match = source.match(/^MIN_EXTENT = ([0-9.]+)\s*$/m);
-  assert.ok(match, "MIN_EXTENT = <number> not found in function/digits/preprocess.py");
+  assert.ok(match, "MIN_EXTENT = <number> not found in function/digits/reading/preprocess.py");
   return Number(match[1]);
 }
 

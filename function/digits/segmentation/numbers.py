@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from digits.components import Box
-from digits.model import DigitModel
-from digits.predictor import Prediction
-from digits.preprocess import FloatImage, Ink
-from digits.segment import DigitReading, read_number
+from digits.inference.model import DigitModel
+from digits.inference.predictor import Prediction
+from digits.reading.preprocess import FloatImage, Ink
+from digits.segmentation.components import Box
+from digits.segmentation.segment import DigitReading, read_number
 
 # Ink at most this wide for its height, in one run of columns, is one digit.
 SINGLE_ASPECT = 1.0

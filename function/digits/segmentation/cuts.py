@@ -4,7 +4,7 @@ A cut is a path from the blob's top row to its bottom one that crosses as little
 ink as it can (dynamic programming over the rows, one column step per row at most),
 keeps to the middle of the blob, and leaves on each side something as tall as a
 digit that shares most of its rows with the other side. Whether to make a cut is
-the caller's decision (digits.segment); this module only finds the candidates.
+the caller's decision (digits.segmentation.segment); this module only finds the candidates.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from digits.components import BoolImage, Component, Ints
+from digits.segmentation.components import BoolImage, Component, Ints
 
 # Cuts run within the middle of a blob, leaving this fraction of its width each side.
 CUT_BAND = 0.1

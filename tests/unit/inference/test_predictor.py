@@ -10,9 +10,9 @@ import pytest
 from tests.function_support import settings_for, tiny_model
 
 from digits.errors import ModelUnavailable
-from digits.model import sha256_of
-from digits.observability import configure_logging
-from digits.predictor import load_predictor
+from digits.inference.model import sha256_of
+from digits.inference.predictor import load_predictor
+from digits.web.observability import configure_logging
 
 
 def logged(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:

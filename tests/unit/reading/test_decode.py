@@ -8,8 +8,8 @@ import pytest
 from PIL import Image, ImageFile
 from tests.function_support import png_bytes, png_header_only
 
-from digits.decode import ImageLimits, bytes_from_data_url, decode_base64, open_image
 from digits.errors import ImageTooLarge, InvalidImage
+from digits.reading.decode import ImageLimits, bytes_from_data_url, decode_base64, open_image
 
 LIMITS = ImageLimits(max_side=4096, max_pixels=4096 * 4096)
 PNG = png_bytes(Image.new("L", (32, 32), 255))

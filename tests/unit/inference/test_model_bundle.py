@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 
 from digits.errors import ModelUnavailable
-from digits.features import PatchFeatures
-from digits.model import (
+from digits.inference.features import PatchFeatures
+from digits.inference.model import (
     BUNDLE_FORMAT,
     EstimatorModel,
     MlpEnsemble,
     load_model,
     sha256_of,
 )
-from digits.network import Network
-from digits.pieces import KINDS, PieceHead
+from digits.inference.network import Network
+from digits.inference.pieces import KINDS, PieceHead
 
 RNG = np.random.default_rng(0)
 
@@ -132,13 +132,13 @@ def test_sha256_of_streams_the_file(tmp_path: Path) -> None:
 
 def test_loading_the_shipped_bundle_never_imports_scikit_learn_or_scipy() -> None:
     code = (
-        "import sys, pathlib; from digits.model import load_model; "
+        "import sys, pathlib; from digits.inference.model import load_model; "
         "m = load_model(pathlib.Path('models/digit_model_28.joblib')); "
         "import numpy as np; m.predict_proba(np.zeros((1, 784), np.float32)); "
         "bad = [n for n in sys.modules if n.split('.')[0] in ('sklearn', 'scipy')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=root,

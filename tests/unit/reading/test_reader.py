@@ -10,11 +10,11 @@ from PIL import Image
 from tests.function_support import SHIPPED_MODEL, png_bytes, settings_for
 from tests.support.number_canvas import draw_number, number_png
 
-from digits.decode import ImageLimits
 from digits.errors import EmptyCanvas, InvalidImage, ModelUnavailable
-from digits.predictor import Predictor, load_predictor
-from digits.preprocess import preprocess
-from digits.reader import STAGES, open_drawing, read_drawing, read_image
+from digits.inference.predictor import Predictor, load_predictor
+from digits.reading.decode import ImageLimits
+from digits.reading.preprocess import preprocess
+from digits.reading.reader import STAGES, open_drawing, read_drawing, read_image
 from tools.canvas import canvas_png, data_url, draw_digit
 
 LIMITS = ImageLimits(max_side=4096, max_pixels=4096 * 4096)
@@ -89,7 +89,7 @@ def test_a_large_canvas_reads_as_the_full_size_pipeline_would(
         for index in range(60)
     ]
     reduced = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
-    monkeypatch.setattr("digits.preprocess.WORKING_SIDE", 10**6)
+    monkeypatch.setattr("digits.reading.preprocess.WORKING_SIDE", 10**6)
     full = [read_drawing(png, predictor, LIMITS).prediction for png in pngs]
     assert [r.digit for r in reduced] == [f.digit for f in full]
     assert [r.uncertain for r in reduced] == [f.uncertain for f in full]

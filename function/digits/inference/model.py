@@ -2,7 +2,7 @@
 
 The shipped model is a bundle of plain numpy arrays with a numpy forward pass here, so
 a cold start never imports scikit-learn or SciPy: a convolution-like feature layer
-(digits.features, filters learned by k-means), then the trained scikit-learn MLPs'
+(digits.inference.features, filters learned by k-means), then the trained scikit-learn MLPs'
 weights, their softmax averaged after dividing the logits by a temperature fitted on
 held-out writers, so that a confidence of 0.9 is right about nine times in ten.
 Any other estimator saved with joblib that has ``predict_proba`` on 784 features is
@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.errors import ModelUnavailable
-from digits.features import PatchFeatures
-from digits.network import Network, softmax
-from digits.pieces import PieceHead
+from digits.inference.features import PatchFeatures
+from digits.inference.network import Network, softmax
+from digits.inference.pieces import PieceHead
 
 BUNDLE_FORMAT = "digit-mlp-ensemble/3"
 # Bundles of the earlier formats still load: the first (MLPs on raw pixels, no
@@ -51,13 +51,13 @@ class MlpEnsemble:
     networks: tuple[Network, ...]
     features: PatchFeatures | None = None
     temperature: float = 1.0
-    pieces: PieceHead | None = None  # one digit, several or part of one (digits.pieces)
+    pieces: PieceHead | None = None  # one digit, several or part of one (digits.inference.pieces)
 
     def predict_proba(self, pixels: Floats) -> Floats:
         return self._digits(self.inputs(pixels))
 
     def read_pieces(self, pixels: Floats) -> tuple[Floats, Floats | None]:
-        """The digits' probabilities and, with a piece head, the kinds' (digits.pieces),
+        """The digits' probabilities and, with a piece head, the kinds' (digits.inference.pieces),
         from one pass of the feature layer."""
         inputs = self.inputs(pixels)
         kinds = None if self.pieces is None else self.pieces.probabilities(inputs)

@@ -12,8 +12,8 @@ from moto import mock_aws
 from tests.function_support import settings_for, tiny_model
 
 from digits.errors import ModelUnavailable
-from digits.model import sha256_of
-from digits.model_source import parse_s3_uri, resolve_model_file
+from digits.inference.model import sha256_of
+from digits.inference.model_source import parse_s3_uri, resolve_model_file
 
 BUCKET = "models-bucket"
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from digits.errors import ModelUnavailable
-from digits.model import DigitModel, load_model, sha256_of
-from digits.model_source import resolve_model_file
+from digits.inference.model import DigitModel, load_model, sha256_of
+from digits.inference.model_source import resolve_model_file
 from digits.settings import Settings
 
 logger = logging.getLogger("digits.model")

@@ -1,4 +1,4 @@
-"""The feature layer (digits.features) against a plain loop, its chunks and its bundle."""
+"""The feature layer (digits.inference.features) against a plain loop, its chunks and its bundle."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import joblib
 import numpy as np
 import pytest
 
-import digits.features
-from digits.features import SIDE, PatchFeatures
+import digits.inference.features
+from digits.inference.features import SIDE, PatchFeatures
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def random_layer(rng: np.random.Generator, patch: int, grid: int, kinds: int) -> PatchFeatures:
@@ -87,7 +87,9 @@ def test_chunks_give_what_one_image_at_a_time_gives(monkeypatch: pytest.MonkeyPa
     layer = random_layer(rng, 5, 4, kinds=8)
     images = rng.random((23, SIDE * SIDE), dtype=np.float32)
     whole = layer.transform(images)
-    monkeypatch.setattr(digits.features, "CHUNK", 5)  # 23 images: 5 chunks, the last short
+    monkeypatch.setattr(
+        digits.inference.features, "CHUNK", 5
+    )  # 23 images: 5 chunks, the last short
     chunked = layer.transform(images)
     one_by_one = np.concatenate([layer.transform(image[None]) for image in images])
     np.testing.assert_allclose(chunked, one_by_one, rtol=1e-5, atol=1e-4)
@@ -131,8 +133,8 @@ def test_from_bundle_refuses_parts_that_do_not_agree(change: dict[str, Any]) -> 
 def test_serving_a_model_with_features_never_imports_scikit_learn_or_scipy(
     tmp_path: Path,
 ) -> None:
-    from digits.model import MlpEnsemble
-    from digits.network import Network
+    from digits.inference.model import MlpEnsemble
+    from digits.inference.network import Network
 
     rng = np.random.default_rng(10)
     layer = random_layer(rng, 5, 4, kinds=8)
@@ -143,7 +145,7 @@ def test_serving_a_model_with_features_never_imports_scikit_learn_or_scipy(
     path = tmp_path / "model.joblib"
     joblib.dump(MlpEnsemble((network,), layer, 1.5).to_bundle(), path)
     code = (
-        "import sys, pathlib; import numpy as np; from digits.model import load_model; "
+        "import sys, pathlib; import numpy as np; from digits.inference.model import load_model; "
         f"m = load_model(pathlib.Path({str(path)!r})); "
         "assert m.features is not None and m.temperature == 1.5; "
         "p = m.predict_proba(np.random.default_rng(0).random((3, 784), dtype=np.float32)); "

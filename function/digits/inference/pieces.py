@@ -1,10 +1,10 @@
 """Is a piece of ink one digit, several digits that touch, or part of a digit?
 
-Reading a number (digits.segment) means deciding whether a wide piece of ink is two
+Reading a number (digits.segmentation.segment) means deciding whether a wide piece of ink is two
 digits that touch, and where to cut it. The digit model cannot tell: it was trained on
 single digits, so two touching digits squeezed into 28x28 read to it as one digit, often
 surely, and half a 0 reads as a 1. This small head reads the same features as the digit
-networks (digits.features) and was trained on the pieces segmentation meets in
+networks (digits.inference.features) and was trained on the pieces segmentation meets in
 synthetic numbers (training.pieces): whole digits, touching pairs, and the halves of
 digits cut wrongly. It ships in the model bundle beside the networks.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from digits.network import Network, softmax
+from digits.inference.network import Network, softmax
 
 Floats = npt.NDArray[np.float32]
 

@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from digits.observability import RequestLog, configure_logging
+from digits.web.observability import RequestLog, configure_logging
 
 
 def emf_metrics(record: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...]]]:

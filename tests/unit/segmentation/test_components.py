@@ -7,7 +7,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from digits.components import Box, label
+from digits.segmentation.components import Box, label
 
 
 def flood_fill_partition(mask: np.ndarray) -> set[frozenset[tuple[int, int]]]:

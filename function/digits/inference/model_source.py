@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digits.errors import ModelUnavailable
-from digits.model import sha256_of
+from digits.inference.model import sha256_of
 from digits.settings import Settings
 
 logger = logging.getLogger("digits.model")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from digits.gateway import apply_root_path, gateway_prefix
+from digits.web.gateway import apply_root_path, gateway_prefix
 
 
 def rest(path: str, full: str) -> dict[str, Any]:

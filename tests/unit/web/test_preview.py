@@ -8,7 +8,7 @@ from io import BytesIO
 import numpy as np
 from PIL import Image
 
-from digits.preview import grey_png, preview_data_url
+from digits.web.preview import grey_png, preview_data_url
 
 
 def test_the_preview_is_the_28x28_input_as_white_ink_on_black() -> None:

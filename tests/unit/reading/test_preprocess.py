@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digits.errors import EmptyCanvas
-from digits.preprocess import (
+from digits.reading.preprocess import (
     CENTRE,
     FIT,
     INK_THRESHOLD,
@@ -309,7 +309,7 @@ def test_working_scale_is_the_whole_number_of_working_sides_in_the_shorter_side(
 
 def _unreduced(image: Image.Image, monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
     with monkeypatch.context() as patch:
-        patch.setattr("digits.preprocess.WORKING_SIDE", 10**6)
+        patch.setattr("digits.reading.preprocess.WORKING_SIDE", 10**6)
         return preprocess(image)
 
 

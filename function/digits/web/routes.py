@@ -25,13 +25,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from digits.decode import MEDIA_TYPES, ImageLimits
 from digits.errors import FeedbackUnavailable, ImageTooLarge, UnsupportedMediaType
-from digits.feedback import FeedbackRecord, store_feedback
-from digits.predictor import Predictor
-from digits.preview import preview_data_url
-from digits.reader import Reading, elapsed_ms, open_drawing, read_drawing
-from digits.schemas import (
+from digits.inference.predictor import Predictor
+from digits.reading.decode import MEDIA_TYPES, ImageLimits
+from digits.reading.reader import Reading, elapsed_ms, open_drawing, read_drawing
+from digits.settings import Settings
+from digits.web.feedback import FeedbackRecord, store_feedback
+from digits.web.preview import preview_data_url
+from digits.web.schemas import (
     DigitBox,
     FeedbackRequest,
     FeedbackResponse,
@@ -41,7 +42,6 @@ from digits.schemas import (
     ReadDigit,
     reference,
 )
-from digits.settings import Settings
 
 router = APIRouter()
 

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from digits.model import MlpEnsemble, load_model
-from digits.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
-from digits.segment import Piece, model_kinds, model_scorer, read_number, segment
+from digits.inference.model import MlpEnsemble, load_model
+from digits.reading.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
+from digits.segmentation.segment import Piece, model_kinds, model_scorer, read_number, segment
 
 Stroke = list[tuple[float, float]]
 BRUSH = 25
-MODEL = Path(__file__).resolve().parents[2] / "models" / "digit_model_28.joblib"
+MODEL = Path(__file__).resolve().parents[3] / "models" / "digit_model_28.joblib"
 
 ONE = [[(60, 40), (60, 240)]]
 SEVEN = [[(10, 45), (110, 45), (50, 240)]]

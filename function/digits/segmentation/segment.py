@@ -1,6 +1,6 @@
 """A canvas with several digits -> one piece of ink per digit, left to right.
 
-The ink's connected components (digits.components) are the starting point; then
+The ink's connected components (digits.segmentation.components) are the starting point; then
 1. a piece too short to be a digit by itself (a 5's detached flag, a 7's bar, a 1's
    flag or foot, the dot of an i-like 1), or the first stroke of a two-stroke 4
    hanging from its stem's top line, joins the neighbour it sits beside or above:
@@ -9,11 +9,12 @@ The ink's connected components (digits.components) are the starting point; then
    loops) and are joined; given a scorer, a big part stays apart from its neighbour
    if joined they read worse than either alone;
 3. a piece that may be touching digits is cut along a top-to-bottom path that
-   crosses little ink (digits.cuts): with a piece head (digits.pieces), when the head
-   reads the piece as several digits, along the candidate cut whose halves look least
-   like parts of a digit; otherwise (or when the head finds no such cut) along the path
-   that crosses the least ink, when the piece is wide enough for the ink the cut
-   crosses, the scorer's confidence in the whole and in the halves weighing in;
+   crosses little ink (digits.segmentation.cuts): with a piece head
+   (digits.inference.pieces), when the head reads the piece as several digits, along the
+   candidate cut whose halves look least like parts of a digit; otherwise (or when the
+   head finds no such cut) along the path that crosses the least ink, when the piece is
+   wide enough for the ink the cut crosses, the scorer's confidence in the whole and in
+   the halves weighing in;
 4. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
 Sizes are relative to the height of the digits on the canvas, so the rules hold for
 small and large handwriting alike. The scorer is the model's top probability
@@ -30,15 +31,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from digits.components import Box, Component, label
-from digits.cuts import Cut, find_cuts, stroke_width
-from digits.model import DigitModel, MlpEnsemble
-from digits.pieces import PART, SEVERAL
-from digits.preprocess import INK_THRESHOLD, MIN_EXTENT, FloatImage, fit_and_centre
+from digits.inference.model import DigitModel, MlpEnsemble
+from digits.inference.pieces import PART, SEVERAL
+from digits.reading.preprocess import INK_THRESHOLD, MIN_EXTENT, FloatImage, fit_and_centre
+from digits.segmentation.components import Box, Component, label
+from digits.segmentation.cuts import Cut, find_cuts, stroke_width
 
 # Scores crops of ink (as Piece.crop) by how much each looks like one digit, in [0, 1].
 Scorer = Callable[[Sequence[FloatImage]], Sequence[float]]
-# Reads crops of ink as the probabilities of digits.pieces.KINDS, one row a crop.
+# Reads crops of ink as the probabilities of digits.inference.pieces.KINDS, one row a crop.
 KindsReader = Callable[[Sequence[FloatImage]], npt.NDArray[np.float32]]
 
 # A piece shorter than this fraction of the digits' height is part of a digit.

@@ -16,8 +16,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from digits.gateway import apply_root_path
-from digits.observability import RequestLog
+from digits.web.gateway import apply_root_path
+from digits.web.observability import RequestLog
 
 logger = logging.getLogger("digits.request")
 

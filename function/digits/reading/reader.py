@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from digits.decode import ImageLimits, bytes_from_data_url, open_image
-from digits.numbers import read_digits
-from digits.predictor import Prediction, Predictor
-from digits.preprocess import FloatImage, find_ink, fit_and_centre
-from digits.segment import DigitReading
+from digits.inference.predictor import Prediction, Predictor
+from digits.reading.decode import ImageLimits, bytes_from_data_url, open_image
+from digits.reading.preprocess import FloatImage, find_ink, fit_and_centre
+from digits.segmentation.numbers import read_digits
+from digits.segmentation.segment import DigitReading
 
 # The stages a Reading times, in order (the request log adds "serialize").
 STAGES = ("decode", "preprocess", "model", "segment")

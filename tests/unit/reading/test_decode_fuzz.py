@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from digits.decode import ImageLimits, bytes_from_data_url, decode_base64, open_image
 from digits.errors import EmptyCanvas, ImageTooLarge, InvalidImage
-from digits.preprocess import preprocess
+from digits.reading.decode import ImageLimits, bytes_from_data_url, decode_base64, open_image
+from digits.reading.preprocess import preprocess
 
 # Small limits keep each example cheap; the checks are the same at any size.
 LIMITS = ImageLimits(max_side=512, max_pixels=512 * 512)

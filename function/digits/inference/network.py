@@ -1,5 +1,5 @@
 """A fully connected ReLU network's forward pass in numpy: the digit model's networks and
-the piece head (digits.pieces) are both of this kind, exported from scikit-learn MLPs."""
+the piece head (digits.inference.pieces) are both of this kind, exported from scikit-learn MLPs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, their JSON shapes, and what runs around every request."""
