@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digits.preprocess import EXACT, preprocess
+from digits.reading.preprocess import EXACT, preprocess
 from training import dataset
 from training.dataset import PlacementJitter, to_pixels
 from training.pendigits import PenDigit
