@@ -215,7 +215,8 @@ def _shipped_note() -> str:
     return (
         f"Shipped (training.train.Config, full scale): pen strokes bent (elastic"
         f" {shipped.pen_elastic}), {shipped.pen_copies} renders of each pen digit,"
-        f" {shipped.networks} networks {shipped.hidden}, {epoch}; the levers that lost or tied"
+        f" {shipped.networks} networks {shipped.hidden}, training renders placed up to"
+        f" {shipped.placement_shift:g} px off centre, {epoch}; the levers that lost or tied"
         " stay off. Since writers fewer lose, the shipped model is this recipe refit on all 30"
         " writers (`make train`), calibrated and judged on the six by its reference, the same"
         " recipe without them (`make train-reference`)."

@@ -80,7 +80,7 @@ class Config:
     pen_join_strokes: float = 0.0
     mnist_elastic: float = 0.0  # Simard's alpha for MNIST's own strokes (training.augment)
     # Training renders placed off MNIST's exact fit and centre (training.dataset.PlacementJitter):
-    placement_shift: float = 0.0  # field pixels each way
+    placement_shift: float = 1.0  # field pixels each way; read MNIST better (EXPERIMENTS.md)
     placement_scale: float = 0.0  # relative, each way
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
