@@ -40,7 +40,7 @@ from training import dataset
 from training.calibrate import BINS, calibration_error, reliability
 from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
 from training.mnist import Mnist, load_mnist
-from training.pendigits import load_pendigits, split_by_writer
+from training.pendigits import PenDigit, load_pendigits, split_by_writer
 from training.review import report_lines
 
 EVAL_SEED = 7
@@ -54,6 +54,16 @@ SET_TITLES = {
 }
 
 
+def held_out_renders(
+    held_out: list[PenDigit],
+    progress: str = "held-out writers",
+    jitter: dataset.PlacementJitter = dataset.EXACTLY,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """The held-out writers' evaluation drawings (``pen_held_out``), fixed seeds; placed
+    exactly as served unless `jitter` says otherwise (training.evaluate_placement)."""
+    return dataset.render_pen(held_out, PEN_COPIES, (EVAL_SEED, 3), progress, jitter=jitter)
+
+
 def build_sets(
     mnist: Mnist, limit: int = 0
 ) -> dict[str, tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]]:
@@ -65,9 +75,7 @@ def build_sets(
     if limit:
         held_out = held_out[:: max(1, len(held_out) * PEN_COPIES // limit)]
     return {
-        "pen_held_out": dataset.render_pen(
-            held_out, PEN_COPIES, (EVAL_SEED, 3), "held-out writers"
-        ),
+        "pen_held_out": held_out_renders(held_out),
         "mnist_test": (dataset.preprocess_mnist(images), labels),
         "canvas_fill": (
             dataset.render("canvas-fill", images, labels, skeletons, (EVAL_SEED, 1)),

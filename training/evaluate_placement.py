@@ -20,9 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from digits.inference.model import DigitModel, load_model
-from training import dataset
 from training.dataset import PlacementJitter
-from training.evaluate import EVAL_SEED, PEN_COPIES
+from training.evaluate import held_out_renders
 from training.export import MODEL_NAME, REFERENCE_DIR
 from training.pendigits import PenDigit, load_pendigits, split_by_writer
 
@@ -40,9 +39,7 @@ def accuracies(
     """Each placement's accuracy, by model, on the same drawings of the held-out writers."""
     table: dict[str, dict[str, float]] = {}
     for placement, jitter in PLACEMENTS.items():
-        pixels, labels = dataset.render_pen(
-            held_out, PEN_COPIES, (EVAL_SEED, 3), placement, jitter=jitter
-        )
+        pixels, labels = held_out_renders(held_out, placement, jitter)
         inputs = pixels.astype(np.float32) / 255.0
         table[placement] = {
             name: float((model.predict_proba(inputs).argmax(axis=1) == labels).mean())
