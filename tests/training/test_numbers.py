@@ -118,11 +118,13 @@ def test_the_report_is_written(tmp_path: Path, folder: str) -> None:
     for name in ("digit_model_28.joblib", "digit_model_28.json"):
         shutil.copy(ROOT / "models" / folder / name, tmp_path / name)
     small = ["--per-length", "2", "--dev-per-length", "1", "--pen-per-length", "1"]
+    small += ["--pen-dev-per-length", "1"]
     main(["--models-dir", str(tmp_path), *small])
     report = (tmp_path / "NUMBERS.md").read_text()
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["version"] in report
     assert "from MNIST test digits" in report and "from MNIST train digits" in report
+    assert "from training writers' pen digits" in report
     assert "## Where numbers fail" in report
     pen = "from held-out writers' real pen digits" in report
     figures = json.loads((tmp_path / "numbers.json").read_text())["sets"]

@@ -14,7 +14,8 @@ The ink's connected components (digits.segmentation.components) are the starting
    candidate cut whose halves look least like parts of a digit; otherwise (or when the
    head finds no such cut) along the path that crosses the least ink, when the piece is
    wide enough for the ink the cut crosses, the scorer's confidence in the whole and in
-   the halves weighing in;
+   the halves weighing in; and when neither cuts a piece the head is sure holds several
+   digits, along the candidate whose halves the scorer reads surely as digits;
 4. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
 Sizes are relative to the height of the digits on the canvas, so the rules hold for
 small and large handwriting alike. The scorer is the model's top probability
@@ -89,6 +90,14 @@ SHAPE_SPLIT_PER_STROKE = 0.51
 # below CUT_PART. Chosen on dev numbers (training.pieces, from training digits only).
 CUT_SEVERAL = 0.5
 CUT_PART = 0.5
+# Digits that overlap leave a spur of the neighbour in every candidate's halves, so the
+# head reads each half as part of a digit and neither rule above cuts. A piece the head
+# reads as several digits at least this surely is then cut all the same, along the
+# candidate least like parts among those whose halves the scorer reads at least
+# SURE_HALVES surely as digits. Chosen on dev numbers (training writers' pen digits and
+# MNIST train digits; docs/numbers.md).
+SURELY_SEVERAL = 0.99
+SURE_HALVES = 0.9
 DUST = 0.25  # blobs smaller than this fraction of a speck are ignored from the start
 MAX_BLOBS = 48
 MAX_DEPTH = 4  # cuts within cuts at most this deep: up to 16 digits from one blob
@@ -374,6 +383,8 @@ def _split(blob: Component, canvas: Canvas, depth: int = MAX_DEPTH) -> list[Comp
     chosen = _touching_cut(blob, cuts, canvas) if canvas.kinds_reader is not None else None
     if chosen is None:
         chosen = _worth_cutting(blob, min(cuts, key=lambda c: c.crossed), canvas)
+    if chosen is None and canvas.kinds_reader is not None:
+        chosen = _surely_several_cut(blob, cuts, canvas)
     if chosen is None:
         return [blob]
     return [*_split(chosen.left, canvas, depth - 1), *_split(chosen.right, canvas, depth - 1)]
@@ -384,10 +395,23 @@ def _touching_cut(blob: Component, cuts: list[Cut], canvas: Canvas) -> Cut | Non
     (whole,) = canvas.kinds([blob])
     if whole[SEVERAL] < CUT_SEVERAL:
         return None
-    # Each cut's worse half: how surely it is only part of a digit.
-    parts = [max(half[PART] for half in canvas.kinds([cut.left, cut.right])) for cut in cuts]
-    best = int(np.argmin(parts))
-    return cuts[best] if parts[best] < CUT_PART else None
+    best = min(cuts, key=lambda cut: _worse_half_part(cut, canvas))
+    return best if _worse_half_part(best, canvas) < CUT_PART else None
+
+
+def _surely_several_cut(blob: Component, cuts: list[Cut], canvas: Canvas) -> Cut | None:
+    """With a piece head sure the piece holds several digits: the candidate whose halves
+    the scorer reads surely as digits and the head least as parts (see SURELY_SEVERAL)."""
+    (whole,) = canvas.kinds([blob])
+    if whole[SEVERAL] < SURELY_SEVERAL:
+        return None
+    readable = [cut for cut in cuts if min(canvas.score([cut.left, cut.right])) >= SURE_HALVES]
+    return min(readable, key=lambda cut: _worse_half_part(cut, canvas)) if readable else None
+
+
+def _worse_half_part(cut: Cut, canvas: Canvas) -> float:
+    """How surely the cut's worse half is only part of a digit, by the piece head."""
+    return float(max(half[PART] for half in canvas.kinds([cut.left, cut.right])))
 
 
 def _worth_cutting(blob: Component, cut: Cut, canvas: Canvas) -> Cut | None:

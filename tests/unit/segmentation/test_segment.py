@@ -223,6 +223,33 @@ def test_without_the_head_seeing_a_clean_cut_the_rules_decide(
     assert len(segment(ink, unsure_of_the_whole, kinds)) == 2
 
 
+@pytest.mark.parametrize(
+    ("several", "halves", "pieces"),
+    [(0.995, 0.95, 2), (0.995, 0.85, 1), (0.9, 0.9999, 1)],
+    ids=["sure-head-readable-halves", "halves-read-unsurely", "head-not-sure-enough"],
+)
+def test_a_head_sure_of_several_digits_cuts_where_both_halves_read_as_digits(
+    several: float, halves: float, pieces: int
+) -> None:
+    # Overlapping digits: every candidate's halves look like parts to the head, and the
+    # scorer is sure of the whole, so neither rule cuts; a head sure of several digits
+    # (SURELY_SEVERAL) cuts all the same where the scorer reads both halves surely.
+    ink, width = seven_touching_a_one()
+
+    def kinds(crops: Sequence[np.ndarray]) -> np.ndarray:
+        whole = [0.999 - several, several, 0.001]
+        return np.asarray([whole if c.shape[1] == width else [0.2, 0.0, 0.8] for c in crops])
+
+    def scorer(crops: Sequence[np.ndarray]) -> list[float]:
+        return [0.9999 if crop.shape[1] == width else halves for crop in crops]
+
+    found = segment(ink, scorer, kinds)
+    assert len(found) == pieces
+    if pieces == 2:
+        seven, one = found
+        assert seven.box.left == 150 + 10 - 13 and one.box.right == 150 + 168 + 13
+
+
 def test_the_piece_head_of_a_model_without_one_is_none() -> None:
     model = load_model(MODEL)
     assert isinstance(model, MlpEnsemble)
