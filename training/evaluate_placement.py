@@ -15,6 +15,7 @@ model. Only the reference reads these writers as unseen: a refit trained on them
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,17 @@ def markdown(table: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def model_name(model_file: Path) -> str:
+    """A column's name: the model's version from the metadata beside it, else the file's
+    path (a model from git history, say, comes without its JSON)."""
+    metadata = model_file.with_suffix(".json")
+    if metadata.is_file():
+        version = json.loads(metadata.read_text(encoding="utf-8")).get("version")
+        if version:
+            return str(version)
+    return str(model_file)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -69,9 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", type=Path, help="a second model file to read the same sets")
     parser.add_argument("--limit", type=int, default=0, help="only every n-th digit (tests)")
     args = parser.parse_args(argv)
-    models = {str(args.models_dir): load_model(args.models_dir / f"{MODEL_NAME}.joblib")}
-    if args.against:
-        models[str(args.against)] = load_model(args.against)
+    files = [args.models_dir / f"{MODEL_NAME}.joblib", *([args.against] if args.against else [])]
+    models = {model_name(file): load_model(file) for file in files}
+    if len(models) < len(files):  # the same version twice: tell the columns apart by path
+        models = {str(file): load_model(file) for file in files}
     held_out = split_by_writer(load_pendigits())[1]
     if args.limit:
         held_out = held_out[:: args.limit]

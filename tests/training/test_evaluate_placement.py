@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from training import evaluate_placement
-from training.evaluate_placement import PLACEMENTS, accuracies, markdown
+from training.evaluate_placement import PLACEMENTS, accuracies, markdown, model_name
 from training.export import MODEL_NAME, REFERENCE_DIR
 from training.pendigits import load_pendigits, split_by_writer
 
@@ -39,6 +40,14 @@ def test_the_command_prints_one_row_per_placement_and_a_column_per_model(
     assert len(table) == 2 + len(PLACEMENTS)
     assert table[0].count("|") == 4  # a label column and two models
     assert any("up to 1 px off centre" in line for line in table)
+
+
+def test_columns_are_named_by_the_models_version_or_else_their_path(tmp_path: Path) -> None:
+    shipped = REFERENCE_DIR / f"{MODEL_NAME}.joblib"
+    metadata = json.loads((REFERENCE_DIR / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    assert model_name(shipped) == metadata["version"]
+    from_git = tmp_path / "old.joblib"  # no metadata beside it
+    assert model_name(from_git) == str(from_git)
 
 
 def test_markdown_formats_percentages() -> None:
