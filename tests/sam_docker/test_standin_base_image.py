@@ -82,3 +82,33 @@ def test_a_stand_in_says_what_it_is_on_every_start(built: Built) -> None:
     assert started.returncode != 0
     assert "stand-in Lambda base image" in started.stderr
     assert "AWS_LAMBDA_RUNTIME_API is not set" in started.stderr
+
+
+@pytest.mark.sam_docker
+def test_the_stand_in_brings_boto3_at_its_pin(built: Built) -> None:
+    # MODEL_S3_URI loads the model with boto3, which the function image does not install.
+    if not standin_notice():
+        pytest.skip("AWS's own base image is in use")
+    pin = next(
+        line.split("==")[1].strip()
+        for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+        if line.startswith("boto3==")
+    )
+    version = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--label",
+            "org.digit-lambda.container=boto3",
+            "--entrypoint",
+            "python",
+            built.image,
+            "-c",
+            "import boto3; print(boto3.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == pin

@@ -10,9 +10,9 @@
 # build` and `sam local` work unchanged:
 #   - a Debian rootfs made by debootstrap from the Debian mirror this machine's apt already uses
 #     (read from /etc/apt at run time), `docker import`ed;
-#   - a venv at /var/lang (the base image's Python prefix) with awslambdaric, pinned as in
-#     requirements-dev.txt, installed by pip inside `docker build` with this machine's pip
-#     settings (CA bundle, index URL if one is set);
+#   - a venv at /var/lang (the base image's Python prefix) with awslambdaric and boto3 (AWS's
+#     image ships it; MODEL_S3_URI needs it), pinned as in requirements-dev.txt, installed by
+#     pip inside `docker build` with this machine's pip settings (CA bundle, index URL if set);
 #   - the base image's contract: LAMBDA_TASK_ROOT=/var/task, LAMBDA_RUNTIME_DIR=/var/runtime,
 #     WORKDIR /var/task, ENTRYPOINT /lambda-entrypoint.sh, which runs `python -m awslambdaric
 #     <handler>` under a Runtime API (SAM mounts its Runtime Interface Emulator; the stand-in has
@@ -27,12 +27,13 @@ cd "$(dirname "$0")/../.."
 LABEL=org.digit-lambda.standin
 BASE_IMAGE=$(awk 'toupper($1) == "FROM" { print $2; exit }' function/Dockerfile)
 AWSLAMBDARIC=$(grep -E '^awslambdaric==' requirements-dev.txt)
+BOTO3=$(grep -E '^boto3==' requirements-dev.txt)
 . /etc/os-release
 SUITE=${STANDIN_SUITE:-$VERSION_CODENAME}
 ROOTFS_IMAGE=digit-lambda/standin-rootfs:$SUITE
 # The stand-in's inputs: a change of any of them rebuilds it.
-RECIPE_VERSION=1
-RECIPE="$SUITE $AWSLAMBDARIC recipe-$RECIPE_VERSION"
+RECIPE_VERSION=2
+RECIPE="$SUITE $AWSLAMBDARIC $BOTO3 recipe-$RECIPE_VERSION"
 
 notice() {
     echo "NOTE: $BASE_IMAGE is a local stand-in (Debian $SUITE, Python 3.11 rather than 3.12;" \
@@ -164,7 +165,7 @@ ENV LANG=C.UTF-8 TZ=:/etc/localtime \\
     PIP_CONFIG_FILE=/etc/pip.conf
 COPY pip-ca.crt pip.conf /etc/
 RUN python3 -m venv /var/lang && mkdir -p /var/task /var/runtime \\
-    && /var/lang/bin/pip install --no-cache-dir --only-binary=:all: "$AWSLAMBDARIC"
+    && /var/lang/bin/pip install --no-cache-dir --only-binary=:all: "$AWSLAMBDARIC" "$BOTO3"
 COPY lambda-entrypoint.sh /lambda-entrypoint.sh
 WORKDIR /var/task
 LABEL $LABEL=true \\
@@ -174,7 +175,7 @@ LABEL $LABEL=true \\
 ENTRYPOINT ["/lambda-entrypoint.sh"]
 DOCKERFILE
 
-echo "docker build of the stand-in (pip installs $AWSLAMBDARIC)..."
+echo "docker build of the stand-in (pip installs $AWSLAMBDARIC $BOTO3)..."
 # The classic builder: Debian's dockerd has no BuildKit plugin, and SAM builds the same way.
 DOCKER_BUILDKIT=0 nice -n 19 docker build --tag "$BASE_IMAGE" "$WORK/context" \
     >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; exit 1; }
