@@ -16,7 +16,10 @@ The ink's connected components (digits.segmentation.components) are the starting
    wide enough for the ink the cut crosses, the scorer's confidence in the whole and in
    the halves weighing in; and when neither cuts a piece the head is sure holds several
    digits, along the candidate whose halves the scorer reads surely as digits;
-4. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
+4. with a piece head, a piece left short that it reads surely as part of a digit (a flag
+   or a stem broken off, a sliver a cut left) joins the neighbour beside it, the one that
+   leaves the narrowest piece, if the head reads the two joined as one digit;
+5. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
 Sizes are relative to the height of the digits on the canvas, so the rules hold for
 small and large handwriting alike. The scorer is the model's top probability
 (model_scorer), and the piece head's kinds (model_kinds) when the model has one;
@@ -33,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.inference.model import DigitModel, MlpEnsemble
-from digits.inference.pieces import PART, SEVERAL
+from digits.inference.pieces import ONE, PART, SEVERAL
 from digits.reading.preprocess import INK_THRESHOLD, MIN_EXTENT, FloatImage, fit_and_centre
 from digits.segmentation.components import Box, Component, label
 from digits.segmentation.cuts import Cut, find_cuts, stroke_width
@@ -98,6 +101,11 @@ CUT_PART = 0.5
 # MNIST train digits; docs/numbers.md).
 SURELY_SEVERAL = 0.99
 SURE_HALVES = 0.9
+# After the cuts, a piece shorter than PARTIAL that the head reads as part of a digit at
+# least this surely joins a neighbour (as near as step 1's parts) that it makes a digit
+# with, by the head at least JOINED_ONE. Chosen on the dev numbers (docs/numbers.md).
+LEFT_PART = 0.9
+JOINED_ONE = 0.5
 DUST = 0.25  # blobs smaller than this fraction of a speck are ignored from the start
 MAX_BLOBS = 48
 MAX_DEPTH = 4  # cuts within cuts at most this deep: up to 16 digits from one blob
@@ -136,6 +144,8 @@ def segment(
         return []
     blobs, canvas = joined
     blobs = [part for blob in blobs for part in _split(blob, canvas)]
+    if canvas.kinds_reader is not None:
+        blobs = _merge(blobs, canvas, _left_over, _makes_a_digit)
     speck = MIN_EXTENT * ink.shape[0]
     pieces = [as_piece(blob, ink) for blob in blobs if _extent(blob) >= speck]
     return sorted(pieces, key=lambda piece: piece.centre_x)
@@ -319,6 +329,22 @@ def _stacked(a: Box, b: Box, height: float) -> float | None:
     columns = -_horizontal_gap(a, b) >= NESTED * min(a.width, b.width)
     rows = -_vertical_gap(a, b) <= STACKED_ROWS * min(a.height, b.height)
     return float(_vertical_gap(a, b)) if columns and rows else None
+
+
+def _left_over(part: Box, other: Box, height: float) -> float | None:
+    """A short piece near a taller one (step 4): how wide the two are together."""
+    if part.height >= min(other.height, PARTIAL * height):
+        return None
+    near = _horizontal_gap(part, other) <= ATTACH_GAP * height
+    if not near or _vertical_gap(part, other) > ATTACH_VGAP * height:
+        return None
+    return float(part.union(other).width)
+
+
+def _makes_a_digit(part: Component, other: Component, joined: Component, canvas: Canvas) -> bool:
+    """The head's yes to step 4: the piece alone is part of a digit, joined one digit."""
+    alone, whole = canvas.kinds([part, joined])
+    return bool(alone[PART] >= LEFT_PART and whole[ONE] >= JOINED_ONE)
 
 
 def _unless_it_reads_worse(

@@ -250,6 +250,38 @@ def test_a_head_sure_of_several_digits_cuts_where_both_halves_read_as_digits(
         assert seven.box.left == 150 + 10 - 13 and one.box.right == 150 + 168 + 13
 
 
+@pytest.mark.parametrize(
+    ("alone_part", "joined_one", "pieces"),
+    [(0.95, 0.9, 1), (0.95, 0.3, 2), (0.6, 0.9, 2)],
+    ids=["a-part-making-a-digit", "joined-not-a-digit", "not-surely-a-part"],
+)
+def test_a_short_piece_the_head_reads_as_a_part_joins_the_digit_it_completes(
+    alone_part: float, joined_one: float, pieces: int
+) -> None:
+    # A flick off a 1's top corner: diagonal to it, so the shape rules keep it apart.
+    short_one = [[(60, 100), (60, 240)]]
+    flick = [[(95, 40), (120, 60)]]
+    ink = ink_map(draw((short_one, 100), (flick, 100)))
+    assert len(segment(ink)) == 2
+    flick_width = segment(ink)[1].box.width
+
+    def kinds(crops: Sequence[np.ndarray]) -> np.ndarray:
+        rows = []
+        for crop in crops:
+            if crop.shape[1] == flick_width:
+                rows.append([1 - alone_part, 0.0, alone_part])
+            elif crop.shape[1] > flick_width:  # the two joined
+                rows.append([joined_one, 0.0, 1 - joined_one])
+            else:
+                rows.append([1.0, 0.0, 0.0])
+        return np.asarray(rows)
+
+    found = segment(ink, lambda crops: [0.99] * len(crops), kinds)
+    assert len(found) == pieces
+    if pieces == 1:
+        assert (found[0].box.left, found[0].box.right) == (147, 233)
+
+
 def test_the_piece_head_of_a_model_without_one_is_none() -> None:
     model = load_model(MODEL)
     assert isinstance(model, MlpEnsemble)
