@@ -16,10 +16,10 @@ The ink's connected components (digits.segmentation.components) are the starting
    wide enough for the ink the cut crosses, the scorer's confidence in the whole and in
    the halves weighing in; and when neither cuts a piece the head is sure holds several
    digits, along the candidate whose halves the scorer reads surely as digits;
-4. with a piece head, a piece left short that it reads surely as part of a digit (a flag
+4. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck;
+5. with a piece head, a piece left short that it reads surely as part of a digit (a flag
    or a stem broken off, a sliver a cut left) joins the neighbour beside it, the one that
-   leaves the narrowest piece, if the head reads the two joined as one digit;
-5. what is left smaller than preprocess.MIN_EXTENT of the canvas height is a speck.
+   leaves the narrowest piece, if the head reads the two joined as one digit.
 Sizes are relative to the height of the digits on the canvas, so the rules hold for
 small and large handwriting alike. The scorer is the model's top probability
 (model_scorer), and the piece head's kinds (model_kinds) when the model has one;
@@ -144,11 +144,11 @@ def segment(
         return []
     blobs, canvas = joined
     blobs = [part for blob in blobs for part in _split(blob, canvas)]
-    if canvas.kinds_reader is not None:
-        blobs = _merge(blobs, canvas, _left_over, _makes_a_digit)
     speck = MIN_EXTENT * ink.shape[0]
-    pieces = [as_piece(blob, ink) for blob in blobs if _extent(blob) >= speck]
-    return sorted(pieces, key=lambda piece: piece.centre_x)
+    blobs = [blob for blob in blobs if _extent(blob) >= speck]
+    if canvas.kinds_reader is not None:  # specks are gone: a noisy canvas asks it little
+        blobs = _merge(blobs, canvas, _left_over, _makes_a_digit)
+    return sorted((as_piece(blob, ink) for blob in blobs), key=lambda piece: piece.centre_x)
 
 
 def joined_blobs(
@@ -332,7 +332,7 @@ def _stacked(a: Box, b: Box, height: float) -> float | None:
 
 
 def _left_over(part: Box, other: Box, height: float) -> float | None:
-    """A short piece near a taller one (step 4): how wide the two are together."""
+    """A short piece near a taller one (step 5): how wide the two are together."""
     if part.height >= min(other.height, PARTIAL * height):
         return None
     near = _horizontal_gap(part, other) <= ATTACH_GAP * height
@@ -342,7 +342,7 @@ def _left_over(part: Box, other: Box, height: float) -> float | None:
 
 
 def _makes_a_digit(part: Component, other: Component, joined: Component, canvas: Canvas) -> bool:
-    """The head's yes to step 4: the piece alone is part of a digit, joined one digit."""
+    """The head's yes to step 5: the piece alone is part of a digit, joined one digit."""
     alone, whole = canvas.kinds([part, joined])
     return bool(alone[PART] >= LEFT_PART and whole[ONE] >= JOINED_ONE)
 
