@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=0, help="only every n-th digit (tests)")
     args = parser.parse_args(argv)
     files = [args.models_dir / f"{MODEL_NAME}.joblib", *([args.against] if args.against else [])]
-    models = {model_name(file): load_model(file) for file in files}
-    if len(models) < len(files):  # the same version twice: tell the columns apart by path
-        models = {str(file): load_model(file) for file in files}
+    names = [model_name(file) for file in files]
+    if len(set(names)) < len(names):  # the same version twice: the paths as given
+        names = [str(args.models_dir), *([str(args.against)] if args.against else [])]
+    models = {name: load_model(file) for name, file in zip(names, files, strict=True)}
     held_out = split_by_writer(load_pendigits())[1]
     if args.limit:
         held_out = held_out[:: args.limit]
