@@ -305,7 +305,7 @@ def _part_of(part: Box, other: Box, height: float) -> float | None:
         return None
     distance = float(part.union(other).width)
     short = part.height < PARTIAL * height
-    if short and gap <= ATTACH_GAP * height and vgap <= ATTACH_VGAP * height:
+    if short and _within_reach(part, other, height):
         if gap > 0 and vgap > 0:
             return None  # off a corner: flags and bars sit beside or above, not diagonally
         return distance
@@ -335,10 +335,15 @@ def _left_over(part: Box, other: Box, height: float) -> float | None:
     """A short piece near a taller one (step 5): how wide the two are together."""
     if part.height >= min(other.height, PARTIAL * height):
         return None
-    near = _horizontal_gap(part, other) <= ATTACH_GAP * height
-    if not near or _vertical_gap(part, other) > ATTACH_VGAP * height:
-        return None
-    return float(part.union(other).width)
+    return float(part.union(other).width) if _within_reach(part, other, height) else None
+
+
+def _within_reach(part: Box, other: Box, height: float) -> bool:
+    """Whether a part of a digit is near enough to join `other` (steps 1 and 5)."""
+    return (
+        _horizontal_gap(part, other) <= ATTACH_GAP * height
+        and _vertical_gap(part, other) <= ATTACH_VGAP * height
+    )
 
 
 def _makes_a_digit(part: Component, other: Component, joined: Component, canvas: Canvas) -> bool:

@@ -262,8 +262,9 @@ def test_a_short_piece_the_head_reads_as_a_part_joins_the_digit_it_completes(
     short_one = [[(60, 100), (60, 240)]]
     flick = [[(95, 40), (120, 60)]]
     ink = ink_map(draw((short_one, 100), (flick, 100)))
-    assert len(segment(ink)) == 2
-    flick_width = segment(ink)[1].box.width
+    apart = segment(ink)
+    assert len(apart) == 2
+    flick_width = apart[1].box.width
 
     def kinds(crops: Sequence[np.ndarray]) -> np.ndarray:
         rows = []
