@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.function_support import ROOT
+from tests.support.requirements import pins
 
 from tools.aws.sam_docker import STANDIN_SCRIPT, Built, standin_notice
 
@@ -89,11 +90,7 @@ def test_the_stand_in_brings_boto3_at_its_pin(built: Built) -> None:
     # MODEL_S3_URI loads the model with boto3, which the function image does not install.
     if not standin_notice():
         pytest.skip("AWS's own base image is in use")
-    pin = next(
-        line.split("==")[1].strip()
-        for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
-        if line.startswith("boto3==")
-    )
+    pin = pins(ROOT / "requirements-dev.txt")["boto3"]
     version = subprocess.run(
         [
             "docker",
