@@ -81,11 +81,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", type=Path, help="a second model file to read the same sets")
     parser.add_argument("--limit", type=int, default=0, help="only every n-th digit (tests)")
     args = parser.parse_args(argv)
-    files = [args.models_dir / f"{MODEL_NAME}.joblib", *([args.against] if args.against else [])]
-    names = [model_name(file) for file in files]
+    # (as given, the model file)
+    sources = [(args.models_dir, args.models_dir / f"{MODEL_NAME}.joblib")]
+    if args.against:
+        sources.append((args.against, args.against))
+    names = [model_name(file) for _, file in sources]
     if len(set(names)) < len(names):  # the same version twice: the paths as given
-        names = [str(args.models_dir), *([str(args.against)] if args.against else [])]
-    models = {name: load_model(file) for name, file in zip(names, files, strict=True)}
+        names = [str(given) for given, _ in sources]
+    models = {name: load_model(file) for name, (_, file) in zip(names, sources, strict=True)}
     held_out = split_by_writer(load_pendigits())[1]
     if args.limit:
         held_out = held_out[:: args.limit]
