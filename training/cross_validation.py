@@ -159,8 +159,7 @@ def cross_validate(
         del x_train
         model = trained.ensemble
         pixels, fold_labels = validation.pen
-        inputs = model.inputs(pixels.astype(np.float32) / 255.0)
-        fold_logits = np.stack([network.logits(inputs) for network in model.networks])
+        fold_logits = model.logits(pixels.astype(np.float32) / 255.0)
         predicted = ensemble_probabilities(fold_logits, 1.0).argmax(axis=1)
         mnist_predicted = model.predict_proba(mnist_validation[0].astype(np.float32) / 255.0)
         fold = Fold(

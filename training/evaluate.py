@@ -22,6 +22,7 @@ import io
 import json
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,7 @@ def confidence_figures(
         "pen_held_out_calibration_error": round(calibration_error(after, labels), 5)
     }
     if isinstance(model, MlpEnsemble):
-        before = MlpEnsemble(model.networks, model.features, 1.0).predict_proba(inputs)
+        before = replace(model, temperature=1.0).predict_proba(inputs)
         curves = {"temperature 1": reliability(before, labels), **curves}
         figures["pen_held_out_calibration_error_t1"] = round(calibration_error(before, labels), 5)
     _plot_reliability(curves, folder / "reliability.png")

@@ -56,6 +56,10 @@ BENT = replace(BASE, pen_elastic=0.08)
 TWO_NETWORKS_NAME = "bent (0.08) + two networks"  # the shipped recipe's two networks, reduced
 SHIFTED_NAME = "bent (0.08), two networks + placed up to 1 px off centre"  # shipped, reduced
 SHIFTED = replace(BENT, networks=2, placement_shift=1.0)
+# Nearer full scale: every MNIST digit, and the shipped recipe's copies and pen renders halved
+# (the networks stay the reduced ones, so that a fold takes minutes, not half an hour).
+MORE_DATA_NAME = "more data: all of MNIST, 2 copies, 12 pen renders (bent, two networks, 1 px off)"
+MORE_DATA = replace(SHIFTED, subset=0, copies=2, pen_copies=12)
 VARIANTS: dict[str, Variant] = {
     BASELINE: Variant(BASE),
     # The model
@@ -133,6 +137,17 @@ VARIANTS: dict[str, Variant] = {
     ),
     f"{SHIFTED_NAME} + style strokes on pen renders": Variant(
         replace(SHIFTED, pen_styles=True), against=SHIFTED_NAME
+    ),
+    # Fifth round: the same networks, reading each drawing also moved one pixel each way
+    # (test-time augmentation, priced at the pooling: digits.inference.features).
+    f"{SHIFTED_NAME} + read moved one pixel too (five views)": Variant(
+        replace(SHIFTED, moved_views=True), against=SHIFTED_NAME
+    ),
+    # Sixth round: does twice the data in half the epochs still win with more data?
+    MORE_DATA_NAME: Variant(MORE_DATA, against=SHIFTED_NAME),
+    f"{MORE_DATA_NAME} + twice the MNIST copies and pen renders, half the epochs": Variant(
+        replace(MORE_DATA, copies=4, pen_copies=24, epochs=3, decay_every=1),
+        against=MORE_DATA_NAME,
     ),
 }
 RESULTS = MODELS_DIR / "experiments.json"

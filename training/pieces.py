@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -182,7 +182,7 @@ def train_piece_head(
     counts = {name: int((examples.labels == kind).sum()) for kind, name in enumerate(KINDS)}
     if head is None:
         return model, {"examples": counts}
-    with_head = MlpEnsemble(model.networks, model.features, model.temperature, head)
+    with_head = replace(model, pieces=head)
     accuracy = head_accuracy(with_head, held)
     print(f"  piece head: {counts} examples; read right, held-out fifth: {accuracy}")
     info = {"numbers_per_length": per_length, "examples": counts, "hidden": list(HIDDEN)}

@@ -43,7 +43,7 @@ import numpy.typing as npt
 from sklearn.neural_network import MLPClassifier
 from tqdm import tqdm
 
-from digits.inference.features import PatchFeatures
+from digits.inference.features import ONE_PIXEL_MOVES, PLACED, Move, PatchFeatures
 from digits.inference.model import BUNDLE_FORMAT, DigitModel, MlpEnsemble, load_model, sha256_of
 from training import dataset
 from training.augment import Warp
@@ -82,6 +82,9 @@ class Config:
     # Training renders placed off MNIST's exact fit and centre (training.dataset.PlacementJitter):
     placement_shift: float = 1.0  # field pixels each way; read MNIST better (EXPERIMENTS.md)
     placement_scale: float = 0.0  # relative, each way
+    # Read each drawing also moved one pixel down, up, right and left, and average the
+    # networks' answers over the five views (digits.inference.features.ONE_PIXEL_MOVES).
+    moved_views: bool = False
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
@@ -343,6 +346,11 @@ def fit_network(
     return estimator, best_score, history
 
 
+def reading_moves(config: Config) -> tuple[Move, ...]:
+    """The views the recipe's model reads each drawing in."""
+    return ONE_PIXEL_MOVES if config.moved_views else PLACED
+
+
 def select_members(
     trained: MlpEnsemble, x_val: Pixels, y_val: Labels, keep: int
 ) -> tuple[MlpEnsemble, list[int]]:
@@ -350,14 +358,12 @@ def select_members(
     best: tuple[float, list[int]] = (-1.0, [])
     count = len(trained.networks)
     for members in itertools.combinations(range(count), min(keep, count)):
-        subset = MlpEnsemble(
-            tuple(trained.networks[i] for i in members), trained.features, trained.temperature
-        )
+        subset = replace(trained, networks=tuple(trained.networks[i] for i in members))
         score = accuracy(subset, x_val, y_val)
         if score > best[0]:
             best = (score, list(members))
     chosen = tuple(trained.networks[i] for i in best[1])
-    return MlpEnsemble(chosen, trained.features, trained.temperature), best[1]
+    return replace(trained, networks=chosen), best[1]
 
 
 def accuracy(model: MlpEnsemble, pixels: Pixels, labels: Labels) -> float:
@@ -370,8 +376,7 @@ def accuracy(model: MlpEnsemble, pixels: Pixels, labels: Labels) -> float:
 
 def calibrate_on_writers(model: MlpEnsemble, validation: Validation) -> Calibration:
     pixels, labels = validation.pen
-    inputs = model.inputs(pixels.astype(np.float32) / 255.0)
-    logits = np.stack([network.logits(inputs) for network in model.networks])
+    logits = model.logits(pixels.astype(np.float32) / 255.0)
     return calibrate(logits, labels.astype(np.int64), validation.pen_writers)
 
 
@@ -477,9 +482,7 @@ def fit(
         if reference is None
         else reference.calibration
     )
-    ensemble = MlpEnsemble(
-        trained.ensemble.networks, trained.ensemble.features, calibration.temperature
-    )
+    ensemble = replace(trained.ensemble, temperature=calibration.temperature)
     print(
         f"  temperature {calibration.temperature}, not sure below {calibration.uncertain_below}; "
         f"calibration error {calibration.error_before:.2%} -> {calibration.error_after:.2%}"
@@ -547,7 +550,10 @@ def fit_networks(
         scores.append(score)
         history.append(epochs)
     del f_train
-    trained = ensemble_from_sklearn(estimators, inputs.features, inputs.mean, inputs.scale)
+    trained = replace(
+        ensemble_from_sklearn(estimators, inputs.features, inputs.mean, inputs.scale),
+        moves=reading_moves(config),
+    )
     x_val = np.concatenate([validation.mnist[0], validation.pen[0]])
     y_val = np.concatenate([validation.mnist[1], validation.pen[1]])
     ensemble, kept = select_members(trained, x_val, y_val, config.keep)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digits.inference.features import ONE_PIXEL_MOVES, PLACED
 from digits.inference.model import MlpEnsemble, load_model, sha256_of
 from digits.inference.network import Network
 from training.pendigits import HELD_OUT_WRITERS
@@ -17,10 +18,14 @@ from training.train import (
     Config,
     Reference,
     accuracy,
+    calibrate_on_writers,
+    config_from_json,
     fit,
     load_data,
+    recalibrate,
     select_members,
     train,
+    validation_sets,
 )
 
 # The smallest run that still goes through every stage: MNIST and pen renders, the
@@ -45,7 +50,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     metrics = train(SMOKE, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["sha256"] == sha256_of(tmp_path / "digit_model_28.joblib")
-    assert metadata["format"] == "digit-mlp-ensemble/3"
+    assert metadata["format"] == "digit-mlp-ensemble/4"
     assert metadata["training"]["config"]["subset"] == 1500
     assert metadata["training"]["config"]["pen_copies"] == 1
     assert metadata["metrics"] == metrics
@@ -140,6 +145,25 @@ def test_training_is_reproducible_for_a_seed(tmp_path: Path) -> None:
     second = load_model(tmp_path / "b" / "digit_model_28.joblib")
     probe = np.random.default_rng(0).random((4, 784), dtype=np.float32)
     np.testing.assert_array_equal(first.predict_proba(probe), second.predict_proba(probe))
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_recipe_read_in_moved_views_is_calibrated_and_shipped_with_them(tmp_path: Path) -> None:
+    config = replace(SMOKE, subset=600, networks=2, keep=1, hidden=(16,), epochs=1, piece_numbers=0)
+    train(replace(config, moved_views=True), models_dir=tmp_path)
+    model = load_model(tmp_path / "digit_model_28.joblib")
+    assert isinstance(model, MlpEnsemble) and model.moves == ONE_PIXEL_MOVES
+    metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
+    assert metadata["training"]["config"]["moved_views"] is True
+    # The temperature was fitted on the answers the model gives, those of its five views:
+    # fitted again on them, it comes out the same (recalibrate refuses otherwise).
+    assert recalibrate(tmp_path).temperature == model.temperature
+    # ... which it would not be, fitted on the drawing as placed alone.
+    placed = replace(model, moves=PLACED)
+    held_out = validation_sets(config, load_data(config))
+    assert calibrate_on_writers(placed, held_out).temperature != model.temperature
+    assert config_from_json(metadata["training"]) == replace(config, moved_views=True)
 
 
 def test_select_members_keeps_the_best_validating_subset() -> None:

@@ -5,6 +5,12 @@ whitened training patches (Coates & Ng, 2011); the whitening is folded into the
 filters, so the layer is one matrix product per image. A soft threshold keeps only
 clear matches, and sums over a grid of regions give features that tolerate small
 shifts of the strokes, which a plain pixel MLP does not.
+
+The same responses also give the features of the drawing moved by a pixel or two
+(``views``): moving the drawing moves its response map, so the regions are moved
+instead, and what a move brings in from beyond the map is a blank patch's response.
+The model reads such views to average its answers over them (test-time augmentation)
+for the price of the pooling, not of the matrix product.
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ import numpy.typing as npt
 Floats = npt.NDArray[np.float32]
 SIDE = 28
 CHUNK = 2048  # images per block: bounds the patch matrix's memory
+
+Move = tuple[int, int]  # (down, right) in pixels: the drawing moved by this much
+PLACED: tuple[Move, ...] = ((0, 0),)  # the drawing as preprocessing placed it
+# The drawing as placed, then moved one pixel down, up, right and left.
+ONE_PIXEL_MOVES: tuple[Move, ...] = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 
 @dataclass(frozen=True)
@@ -34,21 +45,38 @@ class PatchFeatures:
         return int(self.filters.shape[1]) * self.grid * self.grid
 
     def transform(self, pixels: Floats) -> Floats:
+        """The features of the drawings as placed: (n, size)."""
+        placed: Floats = self.views(pixels, PLACED)[0]
+        return placed
+
+    def views(self, pixels: Floats, moves: tuple[Move, ...]) -> Floats:
+        """The features of the drawings moved by each move: (len(moves), n, size).
+
+        Exactly the features of the moved 28x28 inputs while no ink is moved off the field
+        (preprocessing leaves a margin of four pixels around the digit's box).
+        """
         images = np.asarray(pixels, dtype=np.float32).reshape(-1, SIDE, SIDE)
         if len(images) <= CHUNK:
-            return self._transform(images)
+            return self._views(images, moves)
         return np.concatenate(
-            [self._transform(images[i : i + CHUNK]) for i in range(0, len(images), CHUNK)]
+            [self._views(images[i : i + CHUNK], moves) for i in range(0, len(images), CHUNK)],
+            axis=1,
         )
 
-    def _transform(self, images: Floats) -> Floats:
+    def _views(self, images: Floats, moves: tuple[Move, ...]) -> Floats:
         count, side, kinds = len(images), SIDE - self.patch + 1, self.filters.shape[1]
         windows = np.lib.stride_tricks.sliding_window_view(images, (self.patch, self.patch), (1, 2))
         responses = windows.reshape(count * side * side, -1) @ self.filters
         responses += self.bias
         np.maximum(responses, 0.0, out=responses)
-        # Sum-pool the side x side map over grid x grid regions (edges split evenly).
         maps = responses.reshape(count, side, side, kinds)
+        if moves == PLACED:
+            return self._pool(maps)[np.newaxis]
+        return np.stack([self._pool_moved(maps, move) for move in moves])
+
+    def _pool(self, maps: Floats) -> Floats:
+        """Sum-pool the side x side map over grid x grid regions (edges split evenly)."""
+        count, side, _, kinds = maps.shape
         if side % self.grid == 0:  # equal regions: one reshape, the common case
             cell = side // self.grid
             pooled = maps.reshape(count, self.grid, cell, self.grid, cell, kinds).sum(axis=(2, 4))
@@ -56,6 +84,30 @@ class PatchFeatures:
             edges = np.linspace(0, side, self.grid + 1).round().astype(int)
             rows = np.add.reduceat(maps, edges[:-1], axis=1)
             pooled = np.add.reduceat(rows, edges[:-1], axis=2)
+        features: Floats = pooled.reshape(count, -1)
+        return features
+
+    def _pool_moved(self, maps: Floats, move: Move) -> Floats:
+        """What _pool gives for the drawing moved by `move`: the regions moved the other way."""
+        count, side = maps.shape[:2]
+        down, right = move
+        blank = np.maximum(self.bias, 0.0)  # a blank patch's response: what a move brings in
+        edges = np.linspace(0, side, self.grid + 1).round().astype(int)
+        heights = np.diff(edges).astype(np.float32)
+        rows = np.stack(
+            [
+                maps[:, low:high].sum(axis=1) + missing * blank
+                for low, high, missing in _moved_regions(edges, down, side)
+            ],
+            axis=1,
+        )  # (count, grid, side, kinds)
+        pooled = np.stack(
+            [
+                rows[:, :, low:high].sum(axis=2) + missing * heights[:, np.newaxis] * blank
+                for low, high, missing in _moved_regions(edges, right, side)
+            ],
+            axis=2,
+        )  # (count, grid, grid, kinds)
         features: Floats = pooled.reshape(count, -1)
         return features
 
@@ -70,3 +122,15 @@ class PatchFeatures:
         if filters.shape != (patch * patch, bias.shape[0]) or not 1 <= grid <= SIDE - patch + 1:
             raise ValueError("feature layer: filters, bias, patch and grid do not agree")
         return cls(filters, bias, patch, grid)
+
+
+def _moved_regions(
+    edges: npt.NDArray[np.int64], shift: int, side: int
+) -> list[tuple[int, int, int]]:
+    """Each region [a, b) of a map moved by `shift` is [a - shift, b - shift) of the map:
+    (low, high, rows beyond the map) for each."""
+    regions = []
+    for start, end in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        low, high = max(start - shift, 0), min(end - shift, side)
+        regions.append((low, high, (end - start) - (high - low)))
+    return regions

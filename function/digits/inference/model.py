@@ -4,7 +4,9 @@ The shipped model is a bundle of plain numpy arrays with a numpy forward pass he
 a cold start never imports scikit-learn or SciPy: a convolution-like feature layer
 (digits.inference.features, filters learned by k-means), then the trained scikit-learn MLPs'
 weights, their softmax averaged after dividing the logits by a temperature fitted on
-held-out writers, so that a confidence of 0.9 is right about nine times in ten.
+held-out writers, so that a confidence of 0.9 is right about nine times in ten. A model
+may also read each drawing moved by a pixel (its ``moves``): each network's logits are
+then averaged over those views before the softmax.
 Any other estimator saved with joblib that has ``predict_proba`` on 784 features is
 served too ("bring your own model").
 """
@@ -21,14 +23,18 @@ import numpy as np
 import numpy.typing as npt
 
 from digits.errors import ModelUnavailable
-from digits.inference.features import PatchFeatures
+from digits.inference.features import PLACED, Move, PatchFeatures
 from digits.inference.network import Network, softmax
 from digits.inference.pieces import PieceHead
 
-BUNDLE_FORMAT = "digit-mlp-ensemble/3"
+BUNDLE_FORMAT = "digit-mlp-ensemble/4"
 # Bundles of the earlier formats still load: the first (MLPs on raw pixels, no
-# temperature) and the second (no piece head: numbers are cut by the shape rules).
-READABLE_FORMATS = frozenset({"digit-mlp-ensemble/1", "digit-mlp-ensemble/2", BUNDLE_FORMAT})
+# temperature), the second (no piece head: numbers are cut by the shape rules) and the
+# third (no moved views: each drawing is read as placed).
+READABLE_FORMATS = frozenset(
+    {"digit-mlp-ensemble/1", "digit-mlp-ensemble/2", "digit-mlp-ensemble/3", BUNDLE_FORMAT}
+)
+MAX_MOVE = 2  # pixels: a view moved further could push ink off the 28x28 field
 FEATURES = 28 * 28
 CLASSES = 10
 
@@ -52,27 +58,56 @@ class MlpEnsemble:
     features: PatchFeatures | None = None
     temperature: float = 1.0
     pieces: PieceHead | None = None  # one digit, several or part of one (digits.inference.pieces)
+    # The views each drawing is read in, the first as placed (digits.inference.features).
+    moves: tuple[Move, ...] = PLACED
+
+    def __post_init__(self) -> None:
+        check_moves(self.moves, self.features)
 
     def predict_proba(self, pixels: Floats) -> Floats:
-        return self._digits(self.inputs(pixels))
+        return self._digits(self._views(pixels))
 
     def read_pieces(self, pixels: Floats) -> tuple[Floats, Floats | None]:
         """The digits' probabilities and, with a piece head, the kinds' (digits.inference.pieces),
-        from one pass of the feature layer."""
-        inputs = self.inputs(pixels)
-        kinds = None if self.pieces is None else self.pieces.probabilities(inputs)
-        return self._digits(inputs), kinds
+        from one pass of the feature layer; the head reads the drawing as placed."""
+        views = self._views(pixels)
+        kinds = None if self.pieces is None else self.pieces.probabilities(views[0])
+        return self._digits(views), kinds
 
-    def _digits(self, inputs: Floats) -> Floats:
-        total = np.zeros((inputs.shape[0], CLASSES), dtype=np.float32)
-        for network in self.networks:
-            total += softmax(network.logits(inputs) * np.float32(1.0 / self.temperature))
+    def logits(self, pixels: Floats) -> Floats:
+        """Each network's logits, averaged over the views: (networks, n, 10), before the
+        temperature (what calibration fits it on)."""
+        return self._logits(self._views(pixels))
+
+    def _digits(self, views: Floats) -> Floats:
+        logits = self._logits(views)
+        total = np.zeros(logits.shape[1:], dtype=np.float32)
+        for network_logits in logits:
+            total += softmax(network_logits * np.float32(1.0 / self.temperature))
         return total / np.float32(len(self.networks))
 
+    def _logits(self, views: Floats) -> Floats:
+        count, rows, size = views.shape
+        flat = views.reshape(count * rows, size)  # one product per layer for every view
+        return np.stack(
+            [
+                network.logits(flat).reshape(count, rows, CLASSES).mean(axis=0)
+                for network in self.networks
+            ]
+        )
+
     def inputs(self, pixels: Floats) -> Floats:
-        """What the networks read: the feature layer's output, or the pixels."""
+        """What the networks read of the drawing as placed: the feature layer's output, or
+        the pixels."""
+        placed: Floats = self._views(pixels)[0]
+        return placed
+
+    def _views(self, pixels: Floats) -> Floats:
+        """(views, n, inputs): the feature layer's output for each move, or the pixels."""
         pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
-        return pixels if self.features is None else self.features.transform(pixels)
+        if self.features is None:
+            return pixels[np.newaxis]
+        return self.features.views(pixels, self.moves)
 
     def to_bundle(self) -> dict[str, Any]:
         bundle: dict[str, Any] = {
@@ -86,6 +121,8 @@ class MlpEnsemble:
             bundle["features"] = self.features.to_bundle()
         if self.pieces is not None:
             bundle["pieces"] = self.pieces.to_bundle()
+        if self.moves != PLACED:
+            bundle["moves"] = [list(move) for move in self.moves]
         return bundle
 
     @classmethod
@@ -108,7 +145,21 @@ class MlpEnsemble:
             if net.weights[0].shape[0] != inputs or net.weights[-1].shape[1] != CLASSES:
                 raise ValueError(f"bundle networks must map {inputs} features to 10 classes")
         pieces = PieceHead.from_bundle(bundle["pieces"], inputs) if bundle.get("pieces") else None
-        return cls(networks, features, temperature, pieces)
+        moves = tuple((int(down), int(right)) for down, right in bundle.get("moves", PLACED))
+        return cls(networks, features, temperature, pieces, moves)
+
+
+def check_moves(moves: tuple[Move, ...], features: PatchFeatures | None) -> None:
+    """Views are moved by the feature layer, the first is the drawing as placed (the piece
+    head reads it), each once and at most MAX_MOVE pixels."""
+    if moves == PLACED:
+        return
+    if features is None:
+        raise ValueError("moved views need a feature layer")
+    if not moves or moves[0] != PLACED[0] or len(set(moves)) != len(moves):
+        raise ValueError("the first view is the drawing as placed, and each view comes once")
+    if any(abs(step) > MAX_MOVE for move in moves for step in move):
+        raise ValueError(f"views are moved by at most {MAX_MOVE} pixels")
 
 
 class EstimatorModel:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import digits.inference.features
-from digits.inference.features import SIDE, PatchFeatures
+from digits.inference.features import ONE_PIXEL_MOVES, PLACED, SIDE, PatchFeatures
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -96,6 +96,42 @@ def test_chunks_give_what_one_image_at_a_time_gives(monkeypatch: pytest.MonkeyPa
     np.testing.assert_allclose(whole, one_by_one, rtol=1e-5, atol=1e-4)
     # Inputs as 28x28 images or flat rows are the same thing.
     np.testing.assert_array_equal(layer.transform(images.reshape(-1, SIDE, SIDE)), chunked)
+
+
+def moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
+    """The 28x28 images moved (nothing falls off: their ink keeps a margin)."""
+    square = images.reshape(-1, SIDE, SIDE)
+    return np.roll(square, (down, right), axis=(1, 2)).reshape(len(images), -1)
+
+
+@pytest.mark.parametrize(
+    ("patch", "grid"), [(5, 4), (5, 5), (3, 7)], ids=["equal-4x4", "uneven-5x5", "uneven-7x7"]
+)
+def test_moved_views_are_the_features_of_the_moved_drawings(patch: int, grid: int) -> None:
+    rng = np.random.default_rng(patch * 100 + grid)
+    layer = random_layer(rng, patch, grid, kinds=6)
+    layer.bias[:2] = (0.4, 1.5)  # two filters answer a blank patch: a move brings that in
+    images = np.zeros((4, SIDE, SIDE), np.float32)
+    images[:, 4:24, 4:24] = rng.random((4, 20, 20), dtype=np.float32)  # preprocess's margin
+    moves = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (2, -1), (-2, 2))
+    views = layer.views(images.reshape(4, -1), moves)
+    assert views.shape == (len(moves), 4, layer.size) and views.dtype == np.float32
+    for view, (down, right) in zip(views, moves, strict=True):
+        expected = layer.transform(moved(images, down, right))
+        np.testing.assert_allclose(view, expected, rtol=1e-5, atol=1e-4)
+    # The views differ: the regions moved (else this test could not fail).
+    assert not np.allclose(views[1], views[0], atol=1e-2)
+    np.testing.assert_array_equal(layer.views(images, PLACED)[0], layer.transform(images))
+
+
+def test_moved_views_come_in_chunks_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    layer = random_layer(rng, 5, 4, kinds=5)
+    images = rng.random((9, SIDE * SIDE), dtype=np.float32)
+    whole = layer.views(images, ONE_PIXEL_MOVES)
+    monkeypatch.setattr(digits.inference.features, "CHUNK", 4)
+    np.testing.assert_allclose(layer.views(images, ONE_PIXEL_MOVES), whole, rtol=1e-6)
+    assert whole.shape == (5, 9, layer.size)
 
 
 def test_bundle_round_trip() -> None:

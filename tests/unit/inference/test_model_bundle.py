@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digits.errors import ModelUnavailable
-from digits.inference.features import PatchFeatures
+from digits.inference.features import ONE_PIXEL_MOVES, PLACED, PatchFeatures
 from digits.inference.model import (
     BUNDLE_FORMAT,
     EstimatorModel,
@@ -175,7 +175,8 @@ def test_a_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> N
         (network_for(features.size), network_for(features.size, 8)), features, 1.7
     )
     bundle = ensemble.to_bundle()
-    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/3"
+    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/4"
+    assert "moves" not in bundle  # read as placed
     assert bundle["temperature"] == 1.7 and bundle["features"]["grid"] == 2
     assert "pieces" not in bundle  # no head: numbers are cut by the shape rules
     path = tmp_path / "model.joblib"
@@ -227,6 +228,76 @@ def test_format_2_bundles_load_without_a_piece_head(tmp_path: Path) -> None:
     joblib.dump(bundle, path)
     loaded = load_model(path)
     assert isinstance(loaded, MlpEnsemble) and loaded.pieces is None
+
+
+def test_format_3_bundles_load_reading_each_drawing_as_placed(tmp_path: Path) -> None:
+    features = random_features()
+    bundle = {**MlpEnsemble((network_for(features.size),), features, 1.5).to_bundle()}
+    bundle["format"] = "digit-mlp-ensemble/3"
+    path = tmp_path / "three.joblib"
+    joblib.dump(bundle, path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble) and loaded.moves == PLACED
+
+
+def moved_pixels(pixels: np.ndarray, down: int, right: int) -> np.ndarray:
+    return np.roll(pixels.reshape(-1, 28, 28), (down, right), axis=(1, 2)).reshape(len(pixels), -1)
+
+
+def test_moved_views_average_each_networks_logits_before_the_softmax(tmp_path: Path) -> None:
+    features = random_features()
+    networks = (network_for(features.size), network_for(features.size, 8))
+    head = head_for(features.size)
+    ensemble = MlpEnsemble(networks, features, 1.4, head, ONE_PIXEL_MOVES)
+    path = tmp_path / "moved.joblib"
+    joblib.dump(ensemble.to_bundle(), path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble) and loaded.moves == ONE_PIXEL_MOVES
+    pixels = np.zeros((5, 28, 28), np.float32)
+    pixels[:, 4:24, 4:24] = RNG.random((5, 20, 20), dtype=np.float32)
+    pixels = pixels.reshape(5, -1)
+    # By hand: each network's logits on the five moved drawings, averaged, then / T.
+    logits = np.stack(
+        [
+            np.mean(
+                [net.logits(features.transform(moved_pixels(pixels, *m))) for m in ONE_PIXEL_MOVES],
+                axis=0,
+            )
+            for net in networks
+        ]
+    )
+    np.testing.assert_allclose(loaded.logits(pixels), logits, rtol=1e-5, atol=1e-5)
+    expected = np.mean([softmax_rows(each / 1.4) for each in logits], axis=0)
+    digits, kinds = loaded.read_pieces(pixels)
+    np.testing.assert_allclose(loaded.predict_proba(pixels), expected, atol=1e-6)
+    np.testing.assert_allclose(digits, expected, atol=1e-6)
+    placed = MlpEnsemble(networks, features, 1.4).logits(pixels)
+    assert not np.allclose(logits, placed, atol=1e-3)  # the views count
+    # The piece head reads the drawing as placed: what it was fitted on.
+    expected_kinds = softmax_rows(head.network.logits(features.transform(pixels)))
+    assert kinds is not None
+    np.testing.assert_allclose(kinds, expected_kinds, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "moves",
+    [((1, 0), (0, 0)), ((0, 0), (1, 0), (1, 0)), ((0, 0), (3, 0)), ()],
+    ids=["placed-not-first", "twice", "too-far", "none"],
+)
+def test_views_are_refused_unless_placed_first_each_once_and_near(
+    tmp_path: Path, moves: tuple[tuple[int, int], ...]
+) -> None:
+    features = random_features()
+    bundle = MlpEnsemble((network_for(features.size),), features, 1.5).to_bundle()
+    path = tmp_path / "wrong.joblib"
+    joblib.dump({**bundle, "moves": [list(move) for move in moves]}, path)
+    with pytest.raises(ModelUnavailable, match="invalid"):
+        load_model(path)
+
+
+def test_moved_views_need_a_feature_layer() -> None:
+    with pytest.raises(ValueError, match="feature layer"):
+        MlpEnsemble((network_for(784),), None, 1.0, None, ONE_PIXEL_MOVES)
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
