@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from tests.function_support import ROOT, event
+from tests.support.requirements import normal, pins
 
 from tools.canvas import blank_png, data_url
 from tools.local.lambda_runtime import AWS_SDK, AWSLAMBDARIC, LambdaRuntime, stage_dependencies
@@ -76,14 +77,8 @@ def test_a_missing_model_degrades_instead_of_crashing() -> None:
         assert len(errors) == 1 and "/nonexistent/model.joblib" in errors[0]
 
 
-def pins() -> dict[str, str]:
-    lines = (ROOT / "function" / "requirements.txt").read_text().splitlines()
-    pairs = (line.split("==") for line in lines if line and not line.startswith("#"))
-    return {_normal(name): version for name, version in pairs}
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def function_pins() -> dict[str, str]:
+    return pins(ROOT / "function" / "requirements.txt")
 
 
 def test_every_staged_distribution_is_pinned() -> None:
@@ -91,12 +86,12 @@ def test_every_staged_distribution_is_pinned() -> None:
     staged: dict[str, str] = {}
     for info in stage_dependencies().glob("*.dist-info"):
         name, version = info.name.removesuffix(".dist-info").rsplit("-", 1)
-        staged[_normal(name)] = version
+        staged[normal(name)] = version
     # The base image's own: the runtime client (its dependencies with it) and the AWS SDK.
     runtime_client = {"awslambdaric", "simplejson", "snapshot-restore-py"}
-    sdk = {_normal(name): version for name, version in (pin.split("==") for pin in AWS_SDK)}
+    sdk = {normal(name): version for name, version in (pin.split("==") for pin in AWS_SDK)}
     base_image = runtime_client | set(sdk)
-    assert {k: v for k, v in staged.items() if k not in base_image} == pins()
+    assert {k: v for k, v in staged.items() if k not in base_image} == function_pins()
     assert staged["awslambdaric"] == AWSLAMBDARIC.split("==")[1]
     assert {k: staged[k] for k in sdk} == sdk  # the SDK as pinned, nothing resolved freely
 
@@ -114,5 +109,5 @@ def test_the_pins_resolve_to_wheels_on_python_312(tmp_path: Path) -> None:
             check=True, capture_output=True, timeout=300,
         )  # fmt: skip
         installed: Any = json.loads(report.read_text())["install"]
-        resolved = {_normal(i["metadata"]["name"]): i["metadata"]["version"] for i in installed}
-        assert resolved == pins(), arch
+        resolved = {normal(i["metadata"]["name"]): i["metadata"]["version"] for i in installed}
+        assert resolved == function_pins(), arch

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from tests.support.requirements import pins
 from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
 from digits.inference.model import MlpEnsemble, load_model, sha256_of
@@ -22,10 +22,9 @@ REFERENCE = json.loads((ROOT / "models" / "reference" / "digit_model_28.json").r
 
 
 def pinned(package: str) -> str:
-    text = (ROOT / "function" / "requirements.txt").read_text()
-    match = re.search(rf"^{re.escape(package)}==(\S+)$", text, re.MULTILINE)
-    assert match, f"{package} is not pinned"
-    return match.group(1)
+    versions = pins(ROOT / "function" / "requirements.txt")
+    assert package in versions, f"{package} is not pinned"
+    return versions[package]
 
 
 def test_metadata_sha256_matches_the_committed_file() -> None:
