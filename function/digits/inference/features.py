@@ -72,7 +72,7 @@ class PatchFeatures:
         maps = responses.reshape(count, side, side, kinds)
         if moves == PLACED:
             return self._pool(maps)[np.newaxis]
-        return np.stack([self._pool_moved(maps, move) for move in moves])
+        return self._pool_moved(maps, moves)
 
     def _pool(self, maps: Floats) -> Floats:
         """Sum-pool the side x side map over grid x grid regions (edges split evenly)."""
@@ -87,29 +87,26 @@ class PatchFeatures:
         features: Floats = pooled.reshape(count, -1)
         return features
 
-    def _pool_moved(self, maps: Floats, move: Move) -> Floats:
-        """What _pool gives for the drawing moved by `move`: the regions moved the other way."""
-        count, side = maps.shape[:2]
-        down, right = move
-        blank = np.maximum(self.bias, 0.0)  # a blank patch's response: what a move brings in
-        edges = np.linspace(0, side, self.grid + 1).round().astype(int)
-        heights = np.diff(edges).astype(np.float32)
-        rows = np.stack(
+    def _pool_moved(self, maps: Floats, moves: tuple[Move, ...]) -> Floats:
+        """What _pool gives for the drawing moved by each move: the map framed by a blank
+        patch's response (what a move brings in), and pooled where the move puts it."""
+        count, side, _, kinds = maps.shape
+        margin = max(abs(step) for move in moves for step in move)
+        framed = np.empty((count, side + 2 * margin, side + 2 * margin, kinds), np.float32)
+        framed[:] = np.maximum(self.bias, 0.0)
+        framed[:, margin : margin + side, margin : margin + side] = maps
+        return np.stack(
             [
-                maps[:, low:high].sum(axis=1) + missing * blank
-                for low, high, missing in _moved_regions(edges, down, side)
-            ],
-            axis=1,
-        )  # (count, grid, side, kinds)
-        pooled = np.stack(
-            [
-                rows[:, :, low:high].sum(axis=2) + missing * heights[:, np.newaxis] * blank
-                for low, high, missing in _moved_regions(edges, right, side)
-            ],
-            axis=2,
-        )  # (count, grid, grid, kinds)
-        features: Floats = pooled.reshape(count, -1)
-        return features
+                self._pool(
+                    framed[
+                        :,
+                        margin - down : margin - down + side,
+                        margin - right : margin - right + side,
+                    ]
+                )
+                for down, right in moves
+            ]
+        )
 
     def to_bundle(self) -> dict[str, Any]:
         return {"filters": self.filters, "bias": self.bias, "patch": self.patch, "grid": self.grid}
@@ -122,15 +119,3 @@ class PatchFeatures:
         if filters.shape != (patch * patch, bias.shape[0]) or not 1 <= grid <= SIDE - patch + 1:
             raise ValueError("feature layer: filters, bias, patch and grid do not agree")
         return cls(filters, bias, patch, grid)
-
-
-def _moved_regions(
-    edges: npt.NDArray[np.int64], shift: int, side: int
-) -> list[tuple[int, int, int]]:
-    """Each region [a, b) of a map moved by `shift` is [a - shift, b - shift) of the map:
-    (low, high, rows beyond the map) for each."""
-    regions = []
-    for start, end in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-        low, high = max(start - shift, 0), min(end - shift, side)
-        regions.append((low, high, (end - start) - (high - low)))
-    return regions
