@@ -206,7 +206,9 @@ def render(results: dict[str, Any]) -> str:
         f" `GroupKFold`, {FOLDS} folds of six of the 30 pendigits training writers, each fold"
         " read by a model trained on MNIST and the other writers only. Nothing is chosen on a"
         " fold's writers (last epoch, every network kept). Never MNIST test, the canvas sets or"
-        " any other pen collection.",
+        ' any other pen collection. The rows named "more data" train nearer full scale:'
+        f" every MNIST digit, {MORE_DATA.copies} copies and {MORE_DATA.pen_copies} renders of"
+        " each pen digit, the same networks.",
         "",
         "- **writers**: the folds' mean accuracy on their held-out writers ± the standard"
         " deviation over folds;",
@@ -243,11 +245,13 @@ def _shipped_note() -> str:
         f" {shipped.pen_elastic}), {shipped.pen_copies} renders of each pen digit,"
         f" {shipped.networks} networks {shipped.hidden}, training renders placed up to"
         f" {shipped.placement_shift:g} px off centre, {epoch}; the levers that lost or tied"
-        " stay off, and twice the data in half the epochs, which wins at this reduced scale"
-        " but tied in a first full-scale run, waits for cross-validation nearer full scale"
-        " (docs/model.md). Since writers fewer lose, the shipped model is this recipe refit on"
-        " all 30 writers (`make train`), calibrated and judged on the six by its reference,"
-        " the same recipe without them (`make train-reference`)."
+        " stay off. Twice the data in half the epochs wins less the more data there is (the"
+        ' "more data" rows; a full-scale run tied) and would take half as long again to'
+        " train: off (docs/model.md). Reading each drawing moved a pixel"
+        " each way ties and costs a third more per drawing: off. Since writers fewer lose, the"
+        " shipped model is this recipe refit on all 30 writers (`make train`), calibrated and"
+        " judged on the six by its reference, the same recipe without them"
+        " (`make train-reference`)."
     )
 
 
