@@ -122,5 +122,6 @@ def _describe_features(features: PatchFeatures | None) -> dict[str, Any] | None:
         "filters": int(features.filters.shape[1]),
         "patch": features.patch,
         "grid": features.grid,
+        "second_grid": features.second_grid,
         "outputs": features.size,
     }

@@ -88,6 +88,7 @@ class Config:
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
+    feature_second_grid: int = 0  # and over these regions too, appended (0: no second grid)
     feature_threshold: float = 0.5
     networks: int = 2
     hidden: tuple[int, ...] = (700, 350)
@@ -256,13 +257,16 @@ def learn_features(config: Config, x_train: Pixels) -> Inputs:
     rng = np.random.default_rng((config.seed, 3))
     features = None
     if config.feature_kinds:
-        features = learn_patch_features(
-            x_train,
-            config.feature_kinds,
-            config.feature_patch,
-            config.feature_grid,
-            config.feature_threshold,
-            rng,
+        features = replace(
+            learn_patch_features(
+                x_train,
+                config.feature_kinds,
+                config.feature_patch,
+                config.feature_grid,
+                config.feature_threshold,
+                rng,
+            ),
+            second_grid=config.feature_second_grid,
         )
     unscaled = Inputs(features, np.zeros(1, np.float32), np.ones(1, np.float32))
     sample = x_train[rng.choice(len(x_train), min(len(x_train), 50_000), replace=False)]
@@ -657,6 +661,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--feature-kinds", type=int, default=defaults.feature_kinds)
     parser.add_argument("--feature-grid", type=int, default=defaults.feature_grid)
     parser.add_argument(
+        "--feature-second-grid",
+        type=int,
+        default=defaults.feature_second_grid,
+        help="also pool the filters' responses over this grid (0: none)",
+    )
+    parser.add_argument(
+        "--moved-views",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.moved_views,
+        help="read each drawing also moved one pixel each way (test-time augmentation)",
+    )
+    parser.add_argument(
         "--subset", type=int, default=0, help="use only N MNIST train digits (smoke runs)"
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
@@ -712,6 +728,8 @@ def main(argv: list[str] | None = None) -> None:
         decay_every=args.decay_every or max(1, args.epochs // 4),
         feature_kinds=args.feature_kinds,
         feature_grid=args.feature_grid,
+        feature_second_grid=args.feature_second_grid,
+        moved_views=args.moved_views,
         subset=args.subset,
         keep=args.keep,
         feedback=args.feedback,

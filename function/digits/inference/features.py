@@ -33,16 +33,23 @@ ONE_PIXEL_MOVES: tuple[Move, ...] = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 @dataclass(frozen=True)
 class PatchFeatures:
-    """x (n, 784) -> (n, K * grid * grid) pooled filter responses."""
+    """x (n, 784) -> (n, K * grid * grid [+ K * second_grid * second_grid]) pooled responses."""
 
     filters: Floats  # (patch * patch, K), whitening folded in
     bias: Floats  # (K,), the whitening's mean and the threshold folded in
     patch: int
     grid: int  # the response map is pooled over grid x grid regions
+    # 0, or the same map pooled over second_grid x second_grid regions too, appended: two
+    # scales of where a stroke is (regions whose edges differ from the first grid's).
+    second_grid: int = 0
+
+    @property
+    def grids(self) -> tuple[int, ...]:
+        return (self.grid, self.second_grid) if self.second_grid else (self.grid,)
 
     @property
     def size(self) -> int:
-        return int(self.filters.shape[1]) * self.grid * self.grid
+        return int(self.filters.shape[1]) * sum(grid * grid for grid in self.grids)
 
     def transform(self, pixels: Floats) -> Floats:
         """The features of the drawings as placed: (n, size)."""
@@ -75,17 +82,10 @@ class PatchFeatures:
         return self._pool_moved(maps, moves)
 
     def _pool(self, maps: Floats) -> Floats:
-        """Sum-pool the side x side map over grid x grid regions (edges split evenly)."""
-        count, side, _, kinds = maps.shape
-        if side % self.grid == 0:  # equal regions: one reshape, the common case
-            cell = side // self.grid
-            pooled = maps.reshape(count, self.grid, cell, self.grid, cell, kinds).sum(axis=(2, 4))
-        else:
-            edges = np.linspace(0, side, self.grid + 1).round().astype(int)
-            rows = np.add.reduceat(maps, edges[:-1], axis=1)
-            pooled = np.add.reduceat(rows, edges[:-1], axis=2)
-        features: Floats = pooled.reshape(count, -1)
-        return features
+        """Sum-pool the side x side map over each grid's regions (edges split evenly)."""
+        if not self.second_grid:
+            return _sum_pool(maps, self.grid)
+        return np.concatenate([_sum_pool(maps, grid) for grid in self.grids], axis=1)
 
     def _pool_moved(self, maps: Floats, moves: tuple[Move, ...]) -> Floats:
         """What _pool gives for the drawing moved by each move: the map framed by a blank
@@ -109,13 +109,41 @@ class PatchFeatures:
         )
 
     def to_bundle(self) -> dict[str, Any]:
-        return {"filters": self.filters, "bias": self.bias, "patch": self.patch, "grid": self.grid}
+        bundle: dict[str, Any] = {
+            "filters": self.filters,
+            "bias": self.bias,
+            "patch": self.patch,
+            "grid": self.grid,
+        }
+        if self.second_grid:  # only in bundles of format 4
+            bundle["second_grid"] = self.second_grid
+        return bundle
 
     @classmethod
     def from_bundle(cls, bundle: dict[str, Any]) -> PatchFeatures:
         filters = np.ascontiguousarray(bundle["filters"], dtype=np.float32)
         bias = np.ascontiguousarray(bundle["bias"], dtype=np.float32)
         patch, grid = int(bundle["patch"]), int(bundle["grid"])
-        if filters.shape != (patch * patch, bias.shape[0]) or not 1 <= grid <= SIDE - patch + 1:
-            raise ValueError("feature layer: filters, bias, patch and grid do not agree")
-        return cls(filters, bias, patch, grid)
+        second_grid = int(bundle.get("second_grid", 0))
+        side = SIDE - patch + 1
+        if (
+            filters.shape != (patch * patch, bias.shape[0])
+            or not 1 <= grid <= side
+            or not (second_grid == 0 or (1 <= second_grid <= side and second_grid != grid))
+        ):
+            raise ValueError("feature layer: filters, bias, patch and grids do not agree")
+        return cls(filters, bias, patch, grid, second_grid)
+
+
+def _sum_pool(maps: Floats, grid: int) -> Floats:
+    """(count, side, side, K) -> (count, grid * grid * K): sums over grid x grid regions."""
+    count, side, _, kinds = maps.shape
+    if side % grid == 0:  # equal regions: one reshape, the common case
+        cell = side // grid
+        pooled = maps.reshape(count, grid, cell, grid, cell, kinds).sum(axis=(2, 4))
+    else:
+        edges = np.linspace(0, side, grid + 1).round().astype(int)
+        rows = np.add.reduceat(maps, edges[:-1], axis=1)
+        pooled = np.add.reduceat(rows, edges[:-1], axis=2)
+    features: Floats = pooled.reshape(count, -1)
+    return features

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ def random_layer(rng: np.random.Generator, patch: int, grid: int, kinds: int) ->
     return PatchFeatures(filters, bias, patch, grid)
 
 
-def naive_features(layer: PatchFeatures, image: np.ndarray) -> np.ndarray:
+def naive_features(layer: PatchFeatures, image: np.ndarray, grid: int = 0) -> np.ndarray:
     """Every patch, dot products, threshold at 0, sums over grid x grid regions."""
-    patch, grid = layer.patch, layer.grid
+    patch, grid = layer.patch, grid or layer.grid
     side = SIDE - patch + 1
     kinds = layer.filters.shape[1]
     pixels = image.reshape(SIDE, SIDE).astype(np.float64)
@@ -96,6 +97,36 @@ def test_chunks_give_what_one_image_at_a_time_gives(monkeypatch: pytest.MonkeyPa
     np.testing.assert_allclose(whole, one_by_one, rtol=1e-5, atol=1e-4)
     # Inputs as 28x28 images or flat rows are the same thing.
     np.testing.assert_array_equal(layer.transform(images.reshape(-1, SIDE, SIDE)), chunked)
+
+
+@pytest.mark.parametrize(("grid", "second_grid"), [(4, 3), (4, 6), (5, 2)])
+def test_a_second_grid_appends_the_same_maps_pooled_over_its_regions(
+    grid: int, second_grid: int
+) -> None:
+    rng = np.random.default_rng(grid * 10 + second_grid)
+    layer = replace(random_layer(rng, 5, grid, kinds=5), second_grid=second_grid)
+    images = rng.random((3, SIDE * SIDE), dtype=np.float32)
+    got = layer.transform(images)
+    assert layer.grids == (grid, second_grid)
+    assert got.shape == (3, 5 * (grid * grid + second_grid * second_grid)) == (3, layer.size)
+    expected = np.stack(
+        [
+            np.concatenate([naive_features(layer, image, each) for each in (grid, second_grid)])
+            for image in images
+        ]
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
+    # Moved views pool both grids too.
+    views = layer.views(images, ONE_PIXEL_MOVES)
+    assert views.shape == (5, 3, layer.size)
+    np.testing.assert_allclose(views[0], got, rtol=1e-5, atol=1e-4)
+    # Through a bundle and back; a second grid equal to the first is refused.
+    again = PatchFeatures.from_bundle(layer.to_bundle())
+    assert again.second_grid == second_grid
+    np.testing.assert_array_equal(again.transform(images), got)
+    with pytest.raises(ValueError, match="grids"):
+        PatchFeatures.from_bundle({**layer.to_bundle(), "second_grid": grid})
+    assert "second_grid" not in replace(layer, second_grid=0).to_bundle()  # format 3's layer
 
 
 def moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
