@@ -149,6 +149,18 @@ VARIANTS: dict[str, Variant] = {
         replace(MORE_DATA, copies=4, pen_copies=24, epochs=3, decay_every=1),
         against=MORE_DATA_NAME,
     ),
+    # Seventh round, on the shipped recipe: the map pooled at two scales (multi-scale pooling),
+    # the 4x4 regions' sums and those of a grid whose edges differ from theirs.
+    f"{SHIFTED_NAME} + pooled 3x3 too": Variant(
+        replace(SHIFTED, feature_second_grid=3), against=SHIFTED_NAME
+    ),
+    f"{SHIFTED_NAME} + pooled 6x6 too": Variant(
+        replace(SHIFTED, feature_second_grid=6), against=SHIFTED_NAME
+    ),
+    # ... and the winner nearer full scale, where the data lever's gain had shrunk.
+    f"{MORE_DATA_NAME} + pooled 3x3 too": Variant(
+        replace(MORE_DATA, feature_second_grid=3), against=MORE_DATA_NAME
+    ),
 }
 RESULTS = MODELS_DIR / "experiments.json"
 REPORT = MODELS_DIR / "EXPERIMENTS.md"
