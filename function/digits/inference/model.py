@@ -14,6 +14,7 @@ served too ("bring your own model").
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -80,27 +81,28 @@ class MlpEnsemble:
         return self._logits(self._views(pixels))
 
     def _digits(self, views: Floats) -> Floats:
-        logits = self._logits(views)
-        total = np.zeros(logits.shape[1:], dtype=np.float32)
-        for network_logits in logits:
+        total = np.zeros((views.shape[1], CLASSES), dtype=np.float32)
+        for network_logits in self._each_networks_logits(views):
             total += softmax(network_logits * np.float32(1.0 / self.temperature))
         return total / np.float32(len(self.networks))
 
     def _logits(self, views: Floats) -> Floats:
+        return np.stack(list(self._each_networks_logits(views)))
+
+    def _each_networks_logits(self, views: Floats) -> Iterator[Floats]:
         count, rows, size = views.shape
+        if count == 1:  # the drawing as placed (serving's path): nothing to average
+            yield from (network.logits(views[0]) for network in self.networks)
+            return
         flat = views.reshape(count * rows, size)  # one product per layer for every view
-        return np.stack(
-            [
-                network.logits(flat).reshape(count, rows, CLASSES).mean(axis=0)
-                for network in self.networks
-            ]
-        )
+        for network in self.networks:
+            yield network.logits(flat).reshape(count, rows, CLASSES).mean(axis=0)
 
     def inputs(self, pixels: Floats) -> Floats:
         """What the networks read of the drawing as placed: the feature layer's output, or
         the pixels."""
-        placed: Floats = self._views(pixels)[0]
-        return placed
+        pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
+        return pixels if self.features is None else self.features.transform(pixels)
 
     def _views(self, pixels: Floats) -> Floats:
         """(views, n, inputs): the feature layer's output for each move, or the pixels."""
