@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", type=Path, help="a second model file to read the same sets")
     parser.add_argument("--limit", type=int, default=0, help="only every n-th digit (tests)")
     args = parser.parse_args(argv)
-    # (as given, the model file)
+    # Each model as (the path given on the command line, the model file it names).
     sources = [(args.models_dir, args.models_dir / f"{MODEL_NAME}.joblib")]
     if args.against:
         sources.append((args.against, args.against))

@@ -47,6 +47,7 @@ def learn_patch_features(
     grid: int,
     threshold: float,
     rng: np.random.Generator,
+    second_grid: int = 0,
     samples: int = 200_000,
     whitening_eps: float = 0.01,
     iterations: int = 20,
@@ -61,7 +62,7 @@ def learn_patch_features(
     centroids = _spherical_kmeans(white, kinds, iterations, rng)
     filters = (whitening @ centroids.T).astype(np.float32)
     bias = (-(mean @ filters) - threshold).astype(np.float32)
-    return PatchFeatures(filters, bias, patch, grid)
+    return PatchFeatures(filters, bias, patch, grid, second_grid)
 
 
 def _spherical_kmeans(

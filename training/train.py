@@ -257,15 +257,13 @@ def learn_features(config: Config, x_train: Pixels) -> Inputs:
     rng = np.random.default_rng((config.seed, 3))
     features = None
     if config.feature_kinds:
-        features = replace(
-            learn_patch_features(
-                x_train,
-                config.feature_kinds,
-                config.feature_patch,
-                config.feature_grid,
-                config.feature_threshold,
-                rng,
-            ),
+        features = learn_patch_features(
+            x_train,
+            config.feature_kinds,
+            config.feature_patch,
+            config.feature_grid,
+            config.feature_threshold,
+            rng,
             second_grid=config.feature_second_grid,
         )
     unscaled = Inputs(features, np.zeros(1, np.float32), np.ones(1, np.float32))
