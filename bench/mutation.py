@@ -1,7 +1,7 @@
 """Mutation testing of the critical path: `make mutation` (mutmut; about 10-20 min on 2 cores).
 
-mutmut changes one thing at a time in decode.py, preprocess.py, model.py and network.py
-(the model's forward pass): an operator, a constant, a comparison, a returned value. Each
+mutmut changes one thing at a time in decode.py, preprocess.py, features.py, model.py and
+network.py (the model's forward pass): an operator, a constant, a comparison, a returned value. Each
 change (a "mutant") is run against the unit tests of those modules; a mutant the
 tests still pass on "survived" and shows what no test checks.
 
@@ -34,6 +34,7 @@ RESULTS = ROOT / "bench" / "results" / "mutation.json"
 MODULES = (
     "reading/decode.py",
     "reading/preprocess.py",
+    "inference/features.py",
     "inference/model.py",
     "inference/network.py",
 )
@@ -48,11 +49,12 @@ also_copy = [{copied}]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q", "--deselect", "{subprocess_test}"]
 pytest_add_cli_args_test_selection = [{tests}]
 """
-# The unit tests of the three modules: fast, and they test behaviour, not internals.
+# The unit tests of those modules: fast, and they test behaviour, not internals.
 TESTS = (
     "tests/unit/reading/test_preprocess.py",
     "tests/unit/reading/test_decode.py",
     "tests/unit/reading/test_decode_fuzz.py",
+    "tests/unit/inference/test_features.py",
     "tests/unit/inference/test_model_bundle.py",
 )
 # Runs the function from function/ in a child process, which the staged copy does not have

@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT)]
 
+from bench.mutation import MODULES as MUTATED  # noqa: E402
 from bench.provenance import short_commit, utc_stamp  # noqa: E402
 from tests.function_support import FAKE_AWS_ENV  # noqa: E402
 from tests.hostile_inputs import CASES, Case  # noqa: E402
@@ -472,19 +473,20 @@ def render_load(path: Path = LOAD_SOAK) -> list[str]:
 
 
 def render_mutation(path: Path = MUTATION) -> list[str]:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    modules = [Path(m).name for m in (data["modules"] if data else MUTATED)]
     lines = [
         "## Mutation testing",
         "",
         "`make mutation` (`bench/mutation.py`, mutmut): one small change at a time (an "
-        "operator, a constant, a comparison, a returned value) in `decode.py`, "
-        "`preprocess.py`, `model.py` and `network.py` (the model's forward pass), each run "
-        "against the unit tests of those modules; a change no test notices *survives*. "
-        "Score = mutants killed (or timed out) / mutants tested.",
+        "operator, a constant, a comparison, a returned value) in "
+        + ", ".join(f"`{module}`" for module in modules[:-1])
+        + f" and `{modules[-1]}`, each run against the unit tests of those modules; a change "
+        "no test notices *survives*. Score = mutants killed (or timed out) / mutants tested.",
         "",
     ]
-    if not path.is_file():
+    if data is None:
         return [*lines, "*Not measured yet: run `make mutation`.*"]
-    data = json.loads(path.read_text(encoding="utf-8"))
     lines += [
         f"**Score {data['score_percent']:.1f} %**: {data['caught']} of {data['tested']} "
         f"mutants caught ({data['timed_out']} of them by a timeout: the tests ran over "

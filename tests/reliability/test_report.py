@@ -123,6 +123,7 @@ def test_load_figures_render_as_tables(tmp_path: Path) -> None:
 def mutation_results(survivors: list[dict[str, str]]) -> dict[str, object]:
     return {
         "score_percent": 87.5, "caught": 7, "timed_out": 1, "tested": 8,
+        "modules": ["function/digits/reading/decode.py", "function/digits/reading/preprocess.py"],
         "tests": ["tests/unit/test_x.py"],
         "by_module": {"preprocess": {"killed": 6, "timeout": 1, "survived": 1}},
         "survivors": survivors,
@@ -146,7 +147,10 @@ def test_mutation_figures_render_as_a_table(tmp_path: Path) -> None:
     assert "**Score 87.5 %**: 7 of 8 mutants caught (1 of them by a timeout" in text
     assert "| `preprocess` | 8 | 6 | 1 | 1 | 0 |" in text
     assert "| `digits.reading.preprocess.x_f__mutmut_1` | survived | `return max(1, x)` |" in text
-    assert "Not measured yet" in "\n".join(render_mutation(tmp_path / "absent.json"))
+    assert "in `decode.py` and `preprocess.py`, each run" in text  # the run's modules
+    absent = "\n".join(render_mutation(tmp_path / "absent.json"))
+    assert "Not measured yet" in absent
+    assert "`inference/features.py`" not in absent and "`features.py`" in absent  # what it mutates
 
 
 def test_refreshing_rewrites_only_the_results_sections() -> None:
