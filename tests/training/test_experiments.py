@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from training.cross_validation import honest
 from training.experiments import (
     BASE,
     BASELINE,
@@ -43,6 +45,27 @@ def test_the_baseline_stays_the_recipe_it_was_measured_as() -> None:
     assert VARIANTS[BASELINE].config == BASE
     assert BASE.pen_elastic == 0.0 and BASE.pen_copies == 4 and BASE.networks == 1
     assert Config().pen_elastic > 0
+
+
+# Levers added to Config after some results were stored, as they were before they existed.
+LEVERS_BEFORE_THEY_EXISTED = {
+    "placement_shift": 0.0,
+    "placement_scale": 0.0,
+    "moved_views": False,
+    "feature_second_grid": 0,
+}
+
+
+def test_every_stored_result_is_of_the_recipe_its_variant_still_names() -> None:
+    """Shipping a lever (a new Config default) must not change what a stored row measured:
+    each variant, rebuilt now, is the recipe its stored figures were measured with."""
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    for name, variant in VARIANTS.items():
+        if name not in results:
+            continue
+        now = json.loads(json.dumps(asdict(honest(variant.config))))
+        stored = {**LEVERS_BEFORE_THEY_EXISTED, **results[name]["config"]}
+        assert stored == now, name
 
 
 def test_the_committed_report_is_rendered_from_the_committed_results() -> None:
