@@ -244,6 +244,12 @@ def _plot_misclassified(
     plt.close(figure)
 
 
+def _grids(features: dict[str, Any]) -> str:
+    """The pooling grids, e.g. 4x4, or 4x4 and 3x3 with a second grid (bundle format 4)."""
+    grids = [features["grid"], features.get("second_grid", 0)]
+    return " and ".join(f"{grid}x{grid}" for grid in grids if grid)
+
+
 def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Path:
     metrics, training = metadata["metrics"], metadata["training"]
     calibration = metadata.get("calibration") or {}
@@ -251,7 +257,7 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
     features = metadata.get("features")
     layer = (
         f"a feature layer of {features['filters']} k-means {features['patch']}x{features['patch']}"
-        f" filters pooled over {features['grid']}x{features['grid']} regions, then "
+        f" filters pooled over {_grids(features)} regions, then "
         if features
         else ""
     )

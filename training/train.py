@@ -88,7 +88,7 @@ class Config:
     feature_kinds: int = 64  # k-means filters
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
-    feature_second_grid: int = 0  # and over these regions too, appended (0: no second grid)
+    feature_second_grid: int = 3  # and over these regions too, appended (0: no second grid)
     feature_threshold: float = 0.5
     networks: int = 2
     hidden: tuple[int, ...] = (700, 350)

@@ -38,7 +38,7 @@ def test_model_was_made_with_the_pinned_libraries() -> None:
 
 
 def test_model_is_small_and_loads_as_a_numpy_bundle() -> None:
-    assert MODEL.stat().st_size <= 10 * 1024 * 1024
+    assert MODEL.stat().st_size <= 15 * 1024 * 1024  # the budget for the image
     model = load_model(MODEL)
     assert isinstance(model, MlpEnsemble)
     assert len(model.networks) == METADATA["networks"]

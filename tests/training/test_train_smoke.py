@@ -66,8 +66,10 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     assert 0.0 <= metrics["pen_held_out_calibration_error_t1"] <= 1.0
     # The feature layer, described as built.
     features = metadata["features"]
-    assert (features["filters"], features["patch"], features["grid"]) == (16, 5, SMOKE.feature_grid)
-    assert features["outputs"] == 16 * SMOKE.feature_grid**2
+    grids = (features["grid"], features["second_grid"])
+    assert (features["filters"], features["patch"]) == (16, 5)
+    assert grids == (SMOKE.feature_grid, SMOKE.feature_second_grid) == (4, 3)  # as shipped
+    assert features["outputs"] == 16 * (4**2 + 3**2)
     assert metadata["architecture"][0] == [features["outputs"], 32]
     # Calibration: what ships, and the cross-fitted figures.
     calibration = metadata["calibration"]
@@ -78,6 +80,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
         assert 0.0 <= calibration[key] <= 1.0, key
     report = (tmp_path / "REPORT.md").read_text()
     assert "Canvas-style, small / off-centre" in report
+    assert "16 k-means 5x5 filters pooled over 4x4 and 3x3 regions" in report
     assert "| Real pen, held-out writers |" in report
     assert "validation: held-out writers [1, 5, 11, 15, 18, 22]" in report
     assert "## Honest confidence (held-out writers)" in report
