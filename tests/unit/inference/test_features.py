@@ -197,6 +197,29 @@ def test_from_bundle_refuses_parts_that_do_not_agree(change: dict[str, Any]) -> 
         PatchFeatures.from_bundle({**good_bundle(), **change})
 
 
+@pytest.mark.parametrize(
+    ("grid", "second_grid"), [(1, 0), (24, 0), (4, 1), (4, 24), (1, 24)], ids=str
+)
+def test_from_bundle_takes_every_grid_from_one_region_to_one_per_response(
+    grid: int, second_grid: int
+) -> None:
+    """5x5 patches give a 24x24 response map: a grid of 1 to 24 regions a side pools it."""
+    bundle = good_bundle()
+    bias = bundle["bias"].astype(np.float64)  # as numpy's default would save it
+    layer = PatchFeatures.from_bundle(
+        {**bundle, "bias": bias, "grid": grid, "second_grid": second_grid}
+    )
+    image = np.random.default_rng(grid).random((1, 784), dtype=np.float32)
+    assert layer.transform(image).shape == (1, 8 * (grid**2 + second_grid**2))
+    assert layer.bias.dtype == np.float32
+
+
+@pytest.mark.parametrize("second_grid", [-1, 25], ids=str)
+def test_from_bundle_refuses_a_second_grid_off_the_response_map(second_grid: int) -> None:
+    with pytest.raises(ValueError, match="do not agree"):
+        PatchFeatures.from_bundle({**good_bundle(), "second_grid": second_grid})
+
+
 def test_serving_a_model_with_features_never_imports_scikit_learn_or_scipy(
     tmp_path: Path,
 ) -> None:

@@ -193,6 +193,17 @@ def test_a_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> N
         [softmax_rows(net.logits(inputs) / 1.7) for net in ensemble.networks], axis=0
     )
     np.testing.assert_allclose(loaded.predict_proba(pixels), expected, atol=1e-6)
+    # What the piece head is trained on (training.pieces): those features, from any shape.
+    images = pixels.reshape(6, 28, 28).astype(np.float64)
+    np.testing.assert_array_equal(loaded.inputs(images), inputs)
+
+
+def test_a_model_without_a_feature_layer_reads_the_pixels_as_float32_rows() -> None:
+    ensemble = MlpEnsemble((network_for(784),))
+    images = RNG.random((3, 28, 28))
+    inputs = ensemble.inputs(images)
+    assert inputs.dtype == np.float32
+    np.testing.assert_array_equal(inputs, images.reshape(3, 784).astype(np.float32))
 
 
 def head_for(inputs: int) -> PieceHead:
