@@ -12,7 +12,11 @@ from tools import docs_figures
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # `make <target>` in code: an inline code span or a fenced block (in prose, "make" is a verb).
-MAKE = re.compile(r"(?<![\w.-])make ([a-z][a-z0-9-]*)")
+# `make X` as a command in code: at a span's or line's start, after `&&`, `;`, `$` or `(`, and
+# after VAR=value settings; not the verb in a code comment ("reduced to make this map").
+MAKE = re.compile(
+    r"(?:^[`\s]*|&&\s*|;\s*|\$\s*|\(\s*)(?:[A-Z_]+=\S*\s+)*make ([a-z][a-z0-9-]*)", re.MULTILINE
+)
 CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
 # Markdown links and images, and HTML src/href: ](target) or src="target".
 LINK = re.compile(r"\]\(([^)\s]+)\)|(?:src|href)=\"([^\"]+)\"")
@@ -29,6 +33,12 @@ def make_targets() -> set[str]:
 
 def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
+
+
+def test_make_commands_are_told_from_the_verb_in_code() -> None:
+    code = "`make run`\n`PORT=8001 make run`\n```\ncd x && make test; make docs\n$ make lint\n```"
+    assert MAKE.findall(code) == ["run", "run", "test", "docs", "lint"]
+    assert MAKE.findall("`self.scale = 1  # reduced to make this map`") == []
 
 
 @pytest.mark.parametrize("page", PAGES, ids=relative)
