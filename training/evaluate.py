@@ -250,17 +250,25 @@ def _grids(features: dict[str, Any]) -> str:
     return " and ".join(f"{grid}x{grid}" for grid in grids if grid)
 
 
+def _feature_layers(features: dict[str, Any]) -> str:
+    """The feature layers in words, an upper layer (bundle format 5) included."""
+    patch, grids, upper = features["patch"], _grids(features), features.get("upper")
+    first = f"a feature layer of {features['filters']} k-means {patch}x{patch} filters"
+    if not upper:
+        return f"{first} pooled over {grids} regions"
+    pooled = f" pooled over {grids} regions and" if grids else ""
+    return (
+        f"{first}{pooled} read by an upper layer of {upper['filters']} 3x3 filters pooled"
+        f" over {upper['grid']}x{upper['grid']} regions"
+    )
+
+
 def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Path:
     metrics, training = metadata["metrics"], metadata["training"]
     calibration = metadata.get("calibration") or {}
     reference = training.get("reference")  # a refit on every writer: its reference's figures
     features = metadata.get("features")
-    layer = (
-        f"a feature layer of {features['filters']} k-means {features['patch']}x{features['patch']}"
-        f" filters pooled over {_grids(features)} regions, then "
-        if features
-        else ""
-    )
+    layer = f"{_feature_layers(features)}, then " if features else ""
     lines = [
         "# Model report: digit_model_28",
         "",

@@ -36,6 +36,7 @@ BASE = Config(
     placement_shift=0.0,
     placement_scale=0.0,
     feature_second_grid=0,
+    feature_upper_kinds=0,
     networks=1,
     hidden=(400,),
     epochs=6,
@@ -55,8 +56,10 @@ BASELINE = "baseline: the recipe before these experiments, reduced"
 BENT_NAME = "pen strokes bent more (elastic 0.08)"
 BENT = replace(BASE, pen_elastic=0.08)
 TWO_NETWORKS_NAME = "bent (0.08) + two networks"  # the shipped recipe's two networks, reduced
-SHIFTED_NAME = "bent (0.08), two networks + placed up to 1 px off centre"  # shipped, reduced
+SHIFTED_NAME = "bent (0.08), two networks + placed up to 1 px off centre"
 SHIFTED = replace(BENT, networks=2, placement_shift=1.0)
+SHIPPED_NAME = f"{SHIFTED_NAME} + pooled 3x3 too"  # the shipped recipe, reduced
+SHIPPED = replace(SHIFTED, feature_second_grid=3)
 # Nearer full scale: every MNIST digit, and the shipped recipe's copies and pen renders halved
 # (the networks stay the reduced ones, so that a fold takes minutes, not half an hour).
 MORE_DATA_NAME = "more data: all of MNIST, 2 copies, 12 pen renders (bent, two networks, 1 px off)"
@@ -152,15 +155,26 @@ VARIANTS: dict[str, Variant] = {
     ),
     # Seventh round, on the shipped recipe: the map pooled at two scales (multi-scale pooling),
     # the 4x4 regions' sums and those of a grid whose edges differ from theirs.
-    f"{SHIFTED_NAME} + pooled 3x3 too": Variant(
-        replace(SHIFTED, feature_second_grid=3), against=SHIFTED_NAME
-    ),
+    SHIPPED_NAME: Variant(SHIPPED, against=SHIFTED_NAME),
     f"{SHIFTED_NAME} + pooled 6x6 too": Variant(
         replace(SHIFTED, feature_second_grid=6), against=SHIFTED_NAME
     ),
     # ... and the winner nearer full scale, where the data lever's gain had shrunk.
     f"{MORE_DATA_NAME} + pooled 3x3 too": Variant(
         replace(MORE_DATA, feature_second_grid=3), against=MORE_DATA_NAME
+    ),
+    # Eighth round, against the shipped recipe: a second feature layer (128 filters on 3x3
+    # patches of the first map, max-pooled 2x2; its map pooled 2x2), instead of the first
+    # layer's pooled sums or beside them.
+    f"{SHIPPED_NAME} + an upper layer instead": Variant(
+        replace(SHIPPED, feature_grid=0, feature_second_grid=0, feature_upper_kinds=128),
+        against=SHIPPED_NAME,
+    ),
+    f"{SHIPPED_NAME} + an upper layer too": Variant(
+        replace(SHIPPED, feature_upper_kinds=128), against=SHIPPED_NAME
+    ),
+    f"{SHIPPED_NAME} + an upper layer too, its map pooled 3x3": Variant(
+        replace(SHIPPED, feature_upper_kinds=128, feature_upper_grid=3), against=SHIPPED_NAME
     ),
 }
 RESULTS = MODELS_DIR / "experiments.json"
@@ -242,6 +256,9 @@ def render(results: dict[str, Any]) -> str:
     if baseline is not None:
         lines += [_epoch_note(baseline), ""]
     lines += [_shipped_note(), ""]
+    upper = _upper_note(results)
+    if upper:
+        lines += [upper, ""]
     return "\n".join(lines)
 
 
@@ -272,6 +289,44 @@ def _shipped_note() -> str:
         " shipped model is this recipe refit on all 30 writers (`make train`), calibrated and"
         " judged on the six by its reference, the same recipe without them"
         " (`make train-reference`)."
+    )
+
+
+def _upper_note(results: dict[str, Any]) -> str:
+    """The eighth round in one sentence, its figures from the results (none: no sentence)."""
+    prefix = f"{SHIPPED_NAME} + "
+    measured = [name for name in VARIANTS if name.startswith(prefix) and "upper layer" in name]
+    if SHIPPED_NAME not in results or not all(name in results for name in measured):
+        return ""
+    shipped = results[SHIPPED_NAME]
+
+    def seconds(result: dict[str, Any]) -> float:
+        return statistics.fmean(fold["seconds"] for fold in result["folds"])
+
+    lines, gains = [], []
+    for name in measured:
+        mean, error = paired_difference(results[name], shipped)
+        mnist = results[name]["mnist_mean"] - shipped["mnist_mean"]
+        slower = seconds(results[name]) / seconds(shipped)
+        gains.append(mean)
+        lines.append(
+            f"- {name.removeprefix(prefix)}: the writers {mean * 100:+.2f} ± {error * 100:.2f} pt,"
+            f" MNIST validation {mnist * 100:+.2f} pt, {slower:.1f} times the time a fold."
+        )
+    if Config().feature_upper_kinds:
+        verdict = "ships"
+    elif max(gains) <= 0:
+        verdict = "stays off: none of its forms reads the writers better"
+    else:
+        verdict = "stays off"
+    return "\n".join(
+        [
+            "A second feature layer (digits.inference.features.UpperLayer: k-means filters on"
+            " 3x3 patches of the first layer's map max-pooled 2x2), paired with the shipped"
+            f" recipe, {verdict}.",
+            "",
+            *lines,
+        ]
     )
 
 

@@ -4,6 +4,7 @@ Following Coates & Ng (2011): random patches of the training inputs (those with 
 ink), ZCA-whitened so that k-means finds stroke shapes rather than mere brightness,
 clustered on the unit sphere. The whitening and the soft threshold are folded into
 the filters and the bias, so serving (digits.inference.features) runs one matrix product.
+An upper layer is learned the same way on 3x3 patches of the first layer's pooled map.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from digits.inference.features import SIDE, PatchFeatures
+from digits.inference.features import CHUNK, SIDE, PatchFeatures, UpperLayer
 
 Pixels = npt.NDArray[np.uint8]
 
@@ -53,16 +54,59 @@ def learn_patch_features(
     iterations: int = 20,
 ) -> PatchFeatures:
     patches = sample_patches(pixels, patch, samples, rng)
+    filters, bias = _whitened_kmeans(patches, kinds, threshold, whitening_eps, iterations, rng)
+    return PatchFeatures(filters, bias, patch, grid, second_grid)
+
+
+def learn_upper_layer(
+    first: PatchFeatures,
+    pixels: Pixels,
+    kinds: int,
+    grid: int,
+    threshold: float,
+    rng: np.random.Generator,
+    images: int = 2000,
+    samples: int = 100_000,
+    iterations: int = 20,
+) -> UpperLayer:
+    """An upper layer over `first`'s response map: k-means on 3x3 patches of its blocks."""
+    chosen = pixels[np.sort(rng.choice(len(pixels), min(images, len(pixels)), replace=False))]
+    scaled = chosen.reshape(-1, SIDE, SIDE).astype(np.float32) / 255.0
+    patches = np.concatenate(
+        [
+            UpperLayer.patches(UpperLayer.blocks(first.maps(scaled[start : start + CHUNK])))
+            for start in range(0, len(scaled), CHUNK)
+        ]
+    )
+    active = patches[patches.max(axis=1) > 0]  # a patch of blank blocks says nothing
+    sample = active[rng.choice(len(active), min(samples, len(active)), replace=False)]
+    # The blocks' scale is the first layer's, not the pixels': regularise the whitening by
+    # a share of the mean variance rather than a fixed epsilon.
+    filters, bias = _whitened_kmeans(sample, kinds, threshold, None, iterations, rng)
+    return UpperLayer(filters, bias, grid)
+
+
+def _whitened_kmeans(
+    patches: npt.NDArray[np.float32],
+    kinds: int,
+    threshold: float,
+    whitening_eps: float | None,
+    iterations: int,
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Filters and bias of a layer whose patches are ZCA-whitened, then k-means clustered
+    on the sphere; whitening_eps None: a tenth of the mean eigenvalue."""
     mean = patches.mean(axis=0)
     centred = patches - mean
     covariance = centred.T @ centred / len(centred)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    whitening = (eigenvectors / np.sqrt(eigenvalues + whitening_eps)) @ eigenvectors.T
+    eps = 0.1 * float(eigenvalues.mean()) if whitening_eps is None else whitening_eps
+    whitening = (eigenvectors / np.sqrt(np.maximum(eigenvalues, 0.0) + eps)) @ eigenvectors.T
     white = (centred @ whitening).astype(np.float32)
     centroids = _spherical_kmeans(white, kinds, iterations, rng)
     filters = (whitening @ centroids.T).astype(np.float32)
     bias = (-(mean @ filters) - threshold).astype(np.float32)
-    return PatchFeatures(filters, bias, patch, grid, second_grid)
+    return filters, bias
 
 
 def _spherical_kmeans(

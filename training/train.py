@@ -52,7 +52,7 @@ from training.evaluate import evaluate, write_report
 from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
 from training.feedback import EMPTY, FeedbackSet
 from training.mnist import Mnist, load_mnist
-from training.patch_filters import learn_patch_features
+from training.patch_filters import learn_patch_features, learn_upper_layer
 from training.pen_augment import PenVariation
 from training.pendigits import HELD_OUT_WRITERS, PenDigit, load_pendigits, split_by_writer
 from training.pieces import train_piece_head
@@ -89,6 +89,11 @@ class Config:
     feature_patch: int = 5
     feature_grid: int = 4  # responses summed over grid x grid regions
     feature_second_grid: int = 3  # and over these regions too, appended (0: no second grid)
+    # An upper layer of this many filters on the first's map (digits.inference.features.
+    # UpperLayer), pooled over upper_grid x upper_grid regions and appended; 0: none. With
+    # feature_grid=0 the first layer feeds the upper one only.
+    feature_upper_kinds: int = 0
+    feature_upper_grid: int = 2
     feature_threshold: float = 0.5
     networks: int = 2
     hidden: tuple[int, ...] = (700, 350)
@@ -254,6 +259,8 @@ class Inputs:
 
 def learn_features(config: Config, x_train: Pixels) -> Inputs:
     """The feature layer's filters (none with feature_kinds=0) and the features' scaling."""
+    if config.feature_kinds and not (config.feature_grid or config.feature_upper_kinds):
+        raise ValueError("feature_grid=0 leaves the first layer's map to an upper layer: none")
     rng = np.random.default_rng((config.seed, 3))
     features = None
     if config.feature_kinds:
@@ -266,6 +273,16 @@ def learn_features(config: Config, x_train: Pixels) -> Inputs:
             rng,
             second_grid=config.feature_second_grid,
         )
+        if config.feature_upper_kinds:
+            upper = learn_upper_layer(
+                features,
+                x_train,
+                config.feature_upper_kinds,
+                config.feature_upper_grid,
+                config.feature_threshold,
+                rng,
+            )
+            features = replace(features, upper=upper)
     unscaled = Inputs(features, np.zeros(1, np.float32), np.ones(1, np.float32))
     sample = x_train[rng.choice(len(x_train), min(len(x_train), 50_000), replace=False)]
     outputs = unscaled.raw(sample)

@@ -53,6 +53,8 @@ LEVERS_BEFORE_THEY_EXISTED = {
     "placement_scale": 0.0,
     "moved_views": False,
     "feature_second_grid": 0,
+    "feature_upper_kinds": 0,
+    "feature_upper_grid": 2,
 }
 
 

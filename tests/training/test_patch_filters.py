@@ -1,11 +1,19 @@
-"""Learning the feature layer: inked patches, whitened spherical k-means, folded filters."""
+"""Learning the feature layers: inked patches, whitened spherical k-means, folded filters;
+an upper layer learned the same way on the first layer's map."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from digits.inference.features import SIDE
-from training.patch_filters import _spherical_kmeans, learn_patch_features, sample_patches
+from digits.inference.features import SIDE, PatchFeatures
+from training.patch_filters import (
+    _spherical_kmeans,
+    learn_patch_features,
+    learn_upper_layer,
+    sample_patches,
+)
 
 
 def bars(count: int, horizontal: bool, rng: np.random.Generator) -> np.ndarray:
@@ -99,3 +107,60 @@ def test_filters_learned_on_bars_tell_horizontal_from_vertical() -> None:
         to_own = unit @ (own / np.linalg.norm(own))
         to_other = unit @ (other / np.linalg.norm(other))
         assert (to_own > to_other).all()
+
+
+def shapes(count: int, crossed: bool, rng: np.random.Generator) -> np.ndarray:
+    """28x28 uint8 images of a plus (bars crossing at their middles) or an L (bars meeting
+    at their ends): the same two strokes, joined differently."""
+    images = np.zeros((count, SIDE, SIDE), np.uint8)
+    for image in images:
+        top, left = int(rng.integers(4, 8)), int(rng.integers(4, 8))
+        length, width = int(rng.integers(14, 18)), int(rng.integers(2, 4))
+        if crossed:
+            middle = length // 2
+            image[top : top + length, left + middle : left + middle + width] = 255
+            image[top + middle : top + middle + width, left : left + length] = 255
+        else:
+            image[top : top + length, left : left + width] = 255
+            image[top + length - width : top + length, left : left + length] = 255
+    return images.reshape(count, SIDE * SIDE)
+
+
+def test_an_upper_layer_learned_on_joins_tells_a_plus_from_an_l() -> None:
+    rng = np.random.default_rng(10)
+    pluses, corners = shapes(150, True, rng), shapes(150, False, rng)
+    training = np.concatenate([pluses, corners])
+    first = learn_patch_features(
+        training, kinds=8, patch=5, grid=4, threshold=0.5, rng=rng, samples=5000
+    )
+    upper = learn_upper_layer(first, training, kinds=10, grid=1, threshold=0.5, rng=rng)
+    assert upper.filters.shape == (9 * 8, 10) and upper.filters.dtype == np.float32
+    assert upper.bias.shape == (10,) and upper.bias.dtype == np.float32
+    upper_alone = replace(first, grid=0, upper=upper)
+    assert upper_alone.size == 10
+    first_summed = replace(first, grid=1)  # the first layer's responses over the whole image
+
+    def nearest_mean_reads(layer: PatchFeatures) -> tuple[float, float]:
+        """Share of new pluses and new Ls whose features point nearer their own shape's mean
+        (cosine: a larger drawing answers more, not differently)."""
+
+        def unit(features: np.ndarray) -> np.ndarray:
+            return features / np.linalg.norm(features, axis=-1, keepdims=True)
+
+        def read(pixels: np.ndarray) -> np.ndarray:
+            return layer.transform(pixels.astype(np.float32) / 255.0).astype(np.float64)
+
+        plus_mean, corner_mean = unit(read(pluses).mean(axis=0)), unit(read(corners).mean(axis=0))
+        test_rng = np.random.default_rng(11)
+        new_pluses = unit(read(shapes(30, True, test_rng)))
+        new_corners = unit(read(shapes(30, False, test_rng)))
+        return (
+            float((new_pluses @ plus_mean > new_pluses @ corner_mean).mean()),
+            float((new_corners @ corner_mean > new_corners @ plus_mean).mean()),
+        )
+
+    # Summed over the image, the first layer sees two bars either way; the upper layer's
+    # filters see where they meet.
+    upper_reads, first_reads = nearest_mean_reads(upper_alone), nearest_mean_reads(first_summed)
+    assert min(upper_reads) >= 0.9
+    assert min(upper_reads) > min(first_reads) + 0.1

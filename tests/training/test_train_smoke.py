@@ -50,7 +50,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     metrics = train(SMOKE, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["sha256"] == sha256_of(tmp_path / "digit_model_28.joblib")
-    assert metadata["format"] == "digit-mlp-ensemble/4"
+    assert metadata["format"] == "digit-mlp-ensemble/5"
     assert metadata["training"]["config"]["subset"] == 1500
     assert metadata["training"]["config"]["pen_copies"] == 1
     assert metadata["metrics"] == metrics
@@ -167,6 +167,42 @@ def test_a_recipe_read_in_moved_views_is_calibrated_and_shipped_with_them(tmp_pa
     held_out = validation_sets(config, load_data(config))
     assert calibrate_on_writers(placed, held_out).temperature != model.temperature
     assert config_from_json(metadata["training"]) == replace(config, moved_views=True)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_recipe_with_an_upper_layer_only_ships_and_reports_it(tmp_path: Path) -> None:
+    """The first layer's sums left out (grid 0): the networks and the piece head read the
+    upper layer's features alone, through export, loading and the report."""
+    config = replace(
+        SMOKE,
+        subset=600,
+        networks=1,
+        keep=1,
+        hidden=(16,),
+        epochs=1,
+        feature_grid=0,
+        feature_second_grid=0,
+        feature_upper_kinds=12,
+    )
+    train(config, models_dir=tmp_path)
+    metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
+    features = metadata["features"]
+    assert features["upper"] == {"filters": 12, "grid": 2}
+    assert features["outputs"] == 12 * 2 * 2 == metadata["architecture"][0][0]
+    model = load_model(tmp_path / "digit_model_28.joblib")
+    assert isinstance(model, MlpEnsemble) and model.features is not None
+    assert model.features.upper is not None and model.features.grids == ()
+    assert model.pieces is not None  # the piece head reads the same 48 features
+    probe = np.random.default_rng(1).random((3, 784), dtype=np.float32)
+    assert model.predict_proba(probe).shape == (3, 10)
+    report = (tmp_path / "REPORT.md").read_text()
+    assert (
+        "16 k-means 5x5 filters read by an upper layer of 12 3x3 filters pooled over 2x2 regions"
+        in report
+    )
+    with pytest.raises(ValueError, match="upper layer"):
+        train(replace(config, feature_upper_kinds=0), models_dir=tmp_path / "none")
 
 
 def test_select_members_keeps_the_best_validating_subset() -> None:

@@ -11,12 +11,18 @@ The same responses also give the features of the drawing moved by a pixel or two
 instead, and what a move brings in from beyond the map is a blank patch's response.
 The model reads such views to average its answers over them (test-time augmentation)
 for the price of the pooling, not of the matrix product.
+
+An optional upper layer (``UpperLayer``) reads the first layer's response map as the
+first reads pixels: the map max-pooled 2x2 and log-compressed, every 3x3 patch of it
+compared with filters learned the same way, thresholded and sum-pooled. It sees how
+strokes join (a loop closed or open, a bar crossing a stem), which one layer's 5x5
+patches only see apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,8 +38,73 @@ ONE_PIXEL_MOVES: tuple[Move, ...] = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
 
 
 @dataclass(frozen=True)
+class UpperLayer:
+    """The first layer's (count, side, side, K) map -> (count, K2 * grid * grid) features."""
+
+    filters: Floats  # (PATCH * PATCH * K, K2), whitening folded in
+    bias: Floats  # (K2,), the whitening's mean and the threshold folded in
+    grid: int  # its response map is pooled over grid x grid regions
+
+    POOL: ClassVar[int] = 2  # the first map is max-pooled over POOL x POOL blocks ...
+    PATCH: ClassVar[int] = 3  # ... and read in PATCH x PATCH patches of blocks
+
+    @staticmethod
+    def side(first_side: int) -> int:
+        """The side of this layer's response map over a first map of first_side."""
+        return first_side // UpperLayer.POOL - UpperLayer.PATCH + 1
+
+    @property
+    def size(self) -> int:
+        return int(self.filters.shape[1]) * self.grid * self.grid
+
+    @staticmethod
+    def blocks(maps: Floats) -> Floats:
+        """What the layer reads: the map max-pooled over POOL x POOL blocks, log1p of it
+        (a few strong responses must not drown the rest)."""
+        count, side, _, kinds = maps.shape
+        cut, pool = side // UpperLayer.POOL, UpperLayer.POOL
+        cropped = maps[:, : cut * pool, : cut * pool]
+        pooled: Floats = cropped.reshape(count, cut, pool, cut, pool, kinds).max(axis=(2, 4))
+        np.log1p(pooled, out=pooled)
+        return pooled
+
+    @staticmethod
+    def patches(blocks: Floats) -> Floats:
+        """Every PATCH x PATCH patch of blocks, flattened row, column, then filter:
+        (count * side * side, PATCH * PATCH * K)."""
+        windows = np.lib.stride_tricks.sliding_window_view(
+            blocks, (UpperLayer.PATCH, UpperLayer.PATCH), (1, 2)
+        )  # (count, side, side, K, PATCH, PATCH)
+        patches: Floats = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, windows[0, 0, 0].size)
+        return patches
+
+    def transform(self, maps: Floats) -> Floats:
+        blocks = self.blocks(maps)
+        count, side = len(blocks), blocks.shape[1] - self.PATCH + 1
+        responses = self.patches(blocks) @ self.filters
+        responses += self.bias
+        np.maximum(responses, 0.0, out=responses)
+        return _sum_pool(responses.reshape(count, side, side, -1), self.grid)
+
+    def to_bundle(self) -> dict[str, Any]:
+        return {"filters": self.filters, "bias": self.bias, "grid": self.grid}
+
+    @classmethod
+    def from_bundle(cls, bundle: dict[str, Any], first_kinds: int, first_side: int) -> UpperLayer:
+        filters = np.ascontiguousarray(bundle["filters"], dtype=np.float32)
+        bias = np.ascontiguousarray(bundle["bias"], dtype=np.float32)
+        grid = int(bundle["grid"])
+        if filters.shape != (cls.PATCH * cls.PATCH * first_kinds, bias.shape[0]) or not (
+            1 <= grid <= cls.side(first_side)
+        ):
+            raise ValueError("upper feature layer: filters, bias and grid do not agree")
+        return cls(filters, bias, grid)
+
+
+@dataclass(frozen=True)
 class PatchFeatures:
-    """x (n, 784) -> (n, K * grid * grid [+ K * second_grid * second_grid]) pooled responses."""
+    """x (n, 784) -> (n, K * grid * grid [+ K * second_grid * second_grid] [+ upper.size]):
+    pooled responses, and an upper layer's features if there is one."""
 
     filters: Floats  # (patch * patch, K), whitening folded in
     bias: Floats  # (K,), the whitening's mean and the threshold folded in
@@ -42,14 +113,18 @@ class PatchFeatures:
     # 0, or the same map pooled over second_grid x second_grid regions too, appended: two
     # scales of where a stroke is (regions whose edges differ from the first grid's).
     second_grid: int = 0
+    # None, or a second layer reading this layer's response map; with one, grid may be 0:
+    # the first layer's responses then feed the upper layer only.
+    upper: UpperLayer | None = None
 
     @property
     def grids(self) -> tuple[int, ...]:
-        return (self.grid, self.second_grid) if self.second_grid else (self.grid,)
+        return tuple(grid for grid in (self.grid, self.second_grid) if grid)
 
     @property
     def size(self) -> int:
-        return int(self.filters.shape[1]) * sum(grid * grid for grid in self.grids)
+        pooled = int(self.filters.shape[1]) * sum(grid * grid for grid in self.grids)
+        return pooled + (self.upper.size if self.upper is not None else 0)
 
     def transform(self, pixels: Floats) -> Floats:
         """The features of the drawings as placed: (n, size)."""
@@ -63,6 +138,10 @@ class PatchFeatures:
         (preprocessing leaves a margin of four pixels around the digit's box).
         """
         images = np.asarray(pixels, dtype=np.float32).reshape(-1, SIDE, SIDE)
+        if self.upper is not None and moves != PLACED:
+            # The upper layer's 2x2 blocks do not move with a one-pixel move: the moved
+            # drawings themselves are read (a few times the cost, still exact).
+            return np.stack([self.transform(_moved(images, move)) for move in moves])
         if len(images) <= CHUNK:
             return self._views(images, moves)
         return np.concatenate(
@@ -70,22 +149,28 @@ class PatchFeatures:
             axis=1,
         )
 
-    def _views(self, images: Floats, moves: tuple[Move, ...]) -> Floats:
+    def maps(self, images: Floats) -> Floats:
+        """The thresholded responses of every patch: (count, side, side, K)."""
         count, side, kinds = len(images), SIDE - self.patch + 1, self.filters.shape[1]
         windows = np.lib.stride_tricks.sliding_window_view(images, (self.patch, self.patch), (1, 2))
         responses = windows.reshape(count * side * side, -1) @ self.filters
         responses += self.bias
         np.maximum(responses, 0.0, out=responses)
-        maps = responses.reshape(count, side, side, kinds)
+        return responses.reshape(count, side, side, kinds)
+
+    def _views(self, images: Floats, moves: tuple[Move, ...]) -> Floats:
+        maps = self.maps(images)
         if moves == PLACED:
             return self._pool(maps)[np.newaxis]
         return self._pool_moved(maps, moves)
 
     def _pool(self, maps: Floats) -> Floats:
-        """Sum-pool the side x side map over each grid's regions (edges split evenly)."""
-        if not self.second_grid:
-            return _sum_pool(maps, self.grid)
-        return np.concatenate([_sum_pool(maps, grid) for grid in self.grids], axis=1)
+        """Sum-pool the side x side map over each grid's regions (edges split evenly), then
+        the upper layer's features."""
+        parts = [_sum_pool(maps, grid) for grid in self.grids]
+        if self.upper is not None:
+            parts.append(self.upper.transform(maps))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
     def _pool_moved(self, maps: Floats, moves: tuple[Move, ...]) -> Floats:
         """What _pool gives for the drawing moved by each move: the map framed by a blank
@@ -115,8 +200,10 @@ class PatchFeatures:
             "patch": self.patch,
             "grid": self.grid,
         }
-        if self.second_grid:  # only in bundles of format 4
+        if self.second_grid:  # only in bundles of format 4 on
             bundle["second_grid"] = self.second_grid
+        if self.upper is not None:  # only in bundles of format 5
+            bundle["upper"] = self.upper.to_bundle()
         return bundle
 
     @classmethod
@@ -126,13 +213,38 @@ class PatchFeatures:
         patch, grid = int(bundle["patch"]), int(bundle["grid"])
         second_grid = int(bundle.get("second_grid", 0))
         side = SIDE - patch + 1
+        upper = bundle.get("upper")
         if (
             filters.shape != (patch * patch, bias.shape[0])
-            or not 1 <= grid <= side
+            or not (1 <= grid <= side or (grid == 0 and upper is not None))
             or not (second_grid == 0 or (1 <= second_grid <= side and second_grid != grid))
         ):
             raise ValueError("feature layer: filters, bias, patch and grids do not agree")
-        return cls(filters, bias, patch, grid, second_grid)
+        if upper is None:
+            return cls(filters, bias, patch, grid, second_grid)
+        if UpperLayer.side(side) < 1:
+            raise ValueError("upper feature layer: the first layer's map is too small for it")
+        return cls(
+            filters, bias, patch, grid, second_grid, UpperLayer.from_bundle(upper, len(bias), side)
+        )
+
+
+def _moved(images: Floats, move: Move) -> Floats:
+    """The (count, SIDE, SIDE) images moved by (down, right), blank where they move from."""
+    down, right = move
+    moved = np.zeros_like(images)
+    moved[:, _onto(down), _onto(right)] = images[:, _off(down), _off(right)]
+    return moved
+
+
+def _onto(step: int) -> slice:
+    """Where a row (column) range moved by step lands on the field."""
+    return slice(max(step, 0), SIDE + min(step, 0))
+
+
+def _off(step: int) -> slice:
+    """Which rows (columns) of the field stay on it when moved by step."""
+    return slice(max(-step, 0), SIDE - max(step, 0))
 
 
 def _sum_pool(maps: Floats, grid: int) -> Floats:

@@ -28,13 +28,12 @@ from digits.inference.features import PLACED, Move, PatchFeatures
 from digits.inference.network import Network, softmax
 from digits.inference.pieces import PieceHead
 
-BUNDLE_FORMAT = "digit-mlp-ensemble/4"
+BUNDLE_FORMAT = "digit-mlp-ensemble/5"
 # Bundles of the earlier formats still load: the first (MLPs on raw pixels, no
-# temperature), the second (no piece head: numbers are cut by the shape rules) and the
-# third (no moved views: each drawing is read as placed).
-READABLE_FORMATS = frozenset(
-    {"digit-mlp-ensemble/1", "digit-mlp-ensemble/2", "digit-mlp-ensemble/3", BUNDLE_FORMAT}
-)
+# temperature), the second (no piece head: numbers are cut by the shape rules), the
+# third (no moved views: each drawing is read as placed) and the fourth (no upper
+# feature layer).
+READABLE_FORMATS = frozenset({f"digit-mlp-ensemble/{number}" for number in range(1, 6)})
 MAX_MOVE = 2  # pixels: a view moved further could push ink off the 28x28 field
 FEATURES = 28 * 28
 CLASSES = 10

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import digits.inference.features
-from digits.inference.features import ONE_PIXEL_MOVES, PLACED, SIDE, PatchFeatures
+from digits.inference.features import ONE_PIXEL_MOVES, PLACED, SIDE, PatchFeatures, UpperLayer
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -253,3 +253,120 @@ def test_serving_a_model_with_features_never_imports_scikit_learn_or_scipy(
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the upper layer ------------------------------------------------------------------------
+
+
+def random_upper(rng: np.random.Generator, first_kinds: int, kinds: int, grid: int) -> UpperLayer:
+    filters = rng.normal(0.0, 1.0, (9 * first_kinds, kinds)).astype(np.float32)
+    bias = rng.normal(-1.0, 1.0, kinds).astype(np.float32)
+    return UpperLayer(filters, bias, grid)
+
+
+def naive_upper(layer: PatchFeatures, image: np.ndarray) -> np.ndarray:
+    """The first layer's map by the plain loop, max over 2x2 blocks, log1p, every 3x3 patch
+    of blocks (row, column, then filter) against each upper filter, threshold, region sums."""
+    upper = layer.upper
+    assert upper is not None
+    side, kinds = SIDE - layer.patch + 1, layer.filters.shape[1]
+    first = naive_features(replace(layer, upper=None, second_grid=0), image, grid=side)
+    first_map = first.reshape(side, side, kinds)
+    half = side // 2
+    blocks = np.zeros((half, half, kinds))
+    for row in range(half):
+        for col in range(half):
+            blocks[row, col] = first_map[2 * row : 2 * row + 2, 2 * col : 2 * col + 2].max(
+                axis=(0, 1)
+            )
+    blocks = np.log1p(blocks)
+    upper_side = half - 2
+    responses = np.zeros((upper_side, upper_side, upper.filters.shape[1]))
+    for row in range(upper_side):
+        for col in range(upper_side):
+            window = blocks[row : row + 3, col : col + 3].ravel()
+            responses[row, col] = np.maximum(window @ upper.filters + upper.bias, 0.0)
+    edges = [round(upper_side * g / upper.grid) for g in range(upper.grid + 1)]
+    out = np.zeros((upper.grid, upper.grid, responses.shape[2]))
+    for gr in range(upper.grid):
+        for gc in range(upper.grid):
+            block = responses[edges[gr] : edges[gr + 1], edges[gc] : edges[gc + 1]]
+            out[gr, gc] = block.sum(axis=(0, 1))
+    return out.ravel()
+
+
+@pytest.mark.parametrize(
+    ("patch", "grid", "upper_grid"),
+    [(5, 0, 2), (5, 4, 2), (7, 0, 3), (3, 4, 1)],
+    ids=["upper-only", "first-4x4-and-upper", "patch7-uneven", "patch3-odd-map"],
+)
+def test_an_upper_layer_is_the_plain_loop(patch: int, grid: int, upper_grid: int) -> None:
+    """Patch 3 gives a 26x26 map (13 blocks a side); patch 7, 22 (11 blocks: 9x9 responses
+    pooled 3x3); with grid 0 the first layer's own sums are left out."""
+    rng = np.random.default_rng(patch * 10 + grid + upper_grid)
+    first = random_layer(rng, patch, grid or 4, kinds=4)
+    layer = replace(first, grid=grid, upper=random_upper(rng, 4, kinds=5, grid=upper_grid))
+    images = rng.random((2, SIDE * SIDE), dtype=np.float32)
+    got = layer.transform(images)
+    assert got.shape == (2, layer.size) and got.dtype == np.float32
+    assert layer.size == 4 * grid * grid + 5 * upper_grid * upper_grid
+    for image, features in zip(images, got, strict=True):
+        expected = naive_upper(layer, image)
+        if grid:
+            expected = np.concatenate([naive_features(layer, image), expected])
+        np.testing.assert_allclose(features, expected, rtol=1e-4, atol=1e-3)
+    assert np.count_nonzero(got[:, 4 * grid * grid :]) > 0  # the upper layer answered
+
+
+def test_an_upper_layers_moved_views_are_the_moved_drawings_features() -> None:
+    rng = np.random.default_rng(21)
+    layer = replace(random_layer(rng, 5, 4, kinds=4), upper=random_upper(rng, 4, 6, 2))
+    images = np.zeros((3, SIDE, SIDE), np.float32)
+    images[:, 4:24, 4:24] = rng.random((3, 20, 20), dtype=np.float32)
+    moves = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (2, -2))
+    views = layer.views(images.reshape(3, -1), moves)
+    assert views.shape == (len(moves), 3, layer.size)
+    for view, (down, right) in zip(views, moves, strict=True):
+        expected = layer.transform(moved(images, down, right))
+        np.testing.assert_allclose(view, expected, rtol=1e-5, atol=1e-4)
+    assert not np.allclose(views[1], views[0], atol=1e-2)
+
+
+def test_an_upper_layer_goes_through_a_bundle_and_back() -> None:
+    rng = np.random.default_rng(22)
+    layer = replace(random_layer(rng, 5, 0, kinds=4), upper=random_upper(rng, 4, 6, 2))
+    bundle = layer.to_bundle()
+    wide = {**bundle["upper"], "bias": bundle["upper"]["bias"].astype(np.float64)}
+    again = PatchFeatures.from_bundle({**bundle, "upper": wide})
+    assert again.upper is not None and again.upper.bias.dtype == np.float32
+    assert (again.grid, again.upper.grid, again.size) == (0, 2, 24)
+    images = rng.random((2, SIDE * SIDE), dtype=np.float32)
+    np.testing.assert_array_equal(again.transform(images), layer.transform(images))
+    assert "upper" not in replace(layer, grid=4, upper=None).to_bundle()  # format 4's layer
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"filters": np.zeros((9 * 5, 6), np.float32)},  # for a first layer of 5 filters
+        {"bias": np.zeros(5, np.float32)},
+        {"grid": 0},
+        {"grid": 11},  # a 24x24 first map: 12 blocks, 10x10 upper responses
+    ],
+    ids=["filters", "bias", "no-grid", "grid-too-fine"],
+)
+def test_from_bundle_refuses_an_upper_layer_that_does_not_agree(change: dict[str, Any]) -> None:
+    rng = np.random.default_rng(23)
+    layer = replace(random_layer(rng, 5, 0, kinds=4), upper=random_upper(rng, 4, 6, 2))
+    bundle = layer.to_bundle()
+    with pytest.raises(ValueError, match="do not agree"):
+        PatchFeatures.from_bundle({**bundle, "upper": {**bundle["upper"], **change}})
+    # The largest grid, one region per response, loads.
+    finest = {**bundle, "upper": {**bundle["upper"], "grid": 10}}
+    assert PatchFeatures.from_bundle(finest).size == 6 * 100
+
+
+def test_a_first_layer_without_a_grid_needs_an_upper_layer() -> None:
+    bundle = random_layer(np.random.default_rng(24), 5, 4, kinds=4).to_bundle()
+    with pytest.raises(ValueError, match="do not agree"):
+        PatchFeatures.from_bundle({**bundle, "grid": 0})
