@@ -10,7 +10,8 @@ The same responses also give the features of the drawing moved by a pixel or two
 (``views``): moving the drawing moves its response map, so the regions are moved
 instead, and what a move brings in from beyond the map is a blank patch's response.
 The model reads such views to average its answers over them (test-time augmentation)
-for the price of the pooling, not of the matrix product.
+for the price of the pooling, not of the matrix product (an upper layer reads each moved
+map, exactly what it would read of the moved drawing).
 
 An optional upper layer (``UpperLayer``) reads the first layer's response map as the
 first reads pixels: the map max-pooled 2x2 and log-compressed, every 3x3 patch of it
@@ -138,10 +139,6 @@ class PatchFeatures:
         (preprocessing leaves a margin of four pixels around the digit's box).
         """
         images = np.asarray(pixels, dtype=np.float32).reshape(-1, SIDE, SIDE)
-        if self.upper is not None and moves != PLACED:
-            # The upper layer's 2x2 blocks do not move with a one-pixel move: the moved
-            # drawings themselves are read (a few times the cost, still exact).
-            return np.stack([self.transform(_moved(images, move)) for move in moves])
         if len(images) <= CHUNK:
             return self._views(images, moves)
         return np.concatenate(
@@ -227,24 +224,6 @@ class PatchFeatures:
         return cls(
             filters, bias, patch, grid, second_grid, UpperLayer.from_bundle(upper, len(bias), side)
         )
-
-
-def _moved(images: Floats, move: Move) -> Floats:
-    """The (count, SIDE, SIDE) images moved by (down, right), blank where they move from."""
-    down, right = move
-    moved = np.zeros_like(images)
-    moved[:, _onto(down), _onto(right)] = images[:, _off(down), _off(right)]
-    return moved
-
-
-def _onto(step: int) -> slice:
-    """Where a row (column) range moved by step lands on the field."""
-    return slice(max(step, 0), SIDE + min(step, 0))
-
-
-def _off(step: int) -> slice:
-    """Which rows (columns) of the field stay on it when moved by step."""
-    return slice(max(-step, 0), SIDE - max(step, 0))
 
 
 def _sum_pool(maps: Floats, grid: int) -> Floats:

@@ -336,9 +336,13 @@ def test_an_upper_layer_goes_through_a_bundle_and_back() -> None:
     rng = np.random.default_rng(22)
     layer = replace(random_layer(rng, 5, 0, kinds=4), upper=random_upper(rng, 4, 6, 2))
     bundle = layer.to_bundle()
-    wide = {**bundle["upper"], "bias": bundle["upper"]["bias"].astype(np.float64)}
+    wide = {
+        key: value.astype(np.float64) if key in ("filters", "bias") else value
+        for key, value in bundle["upper"].items()
+    }
     again = PatchFeatures.from_bundle({**bundle, "upper": wide})
-    assert again.upper is not None and again.upper.bias.dtype == np.float32
+    assert again.upper is not None
+    assert again.upper.filters.dtype == again.upper.bias.dtype == np.float32
     assert (again.grid, again.upper.grid, again.size) == (0, 2, 24)
     images = rng.random((2, SIDE * SIDE), dtype=np.float32)
     np.testing.assert_array_equal(again.transform(images), layer.transform(images))
@@ -366,7 +370,44 @@ def test_from_bundle_refuses_an_upper_layer_that_does_not_agree(change: dict[str
     assert PatchFeatures.from_bundle(finest).size == 6 * 100
 
 
+def test_an_upper_layer_beside_both_grids_keeps_them_through_a_bundle() -> None:
+    rng = np.random.default_rng(25)
+    first = replace(random_layer(rng, 5, 4, kinds=4), second_grid=3)
+    layer = replace(first, upper=random_upper(rng, 4, 6, 1))  # one region: the largest
+    again = PatchFeatures.from_bundle(layer.to_bundle())
+    assert again.grids == (4, 3) and again.upper is not None and again.upper.grid == 1
+    assert again.size == 4 * (16 + 9) + 6
+    images = rng.random((2, SIDE * SIDE), dtype=np.float32)
+    np.testing.assert_array_equal(again.transform(images), layer.transform(images))
+
+
+@pytest.mark.parametrize(("patch", "loads"), [(23, True), (24, False)], ids=str)
+def test_an_upper_layer_needs_a_first_map_of_three_blocks_a_side(patch: int, loads: bool) -> None:
+    """Patch 23: a 6x6 map, 3x3 blocks, one upper response; patch 24: 5x5, 2x2 blocks, none."""
+    rng = np.random.default_rng(patch)
+    layer = replace(random_layer(rng, patch, 1, kinds=2), upper=random_upper(rng, 2, 3, 1))
+    if loads:
+        image = rng.random((1, SIDE * SIDE), dtype=np.float32)
+        assert PatchFeatures.from_bundle(layer.to_bundle()).transform(image).shape == (1, 2 + 3)
+    else:
+        with pytest.raises(ValueError, match="too small"):
+            PatchFeatures.from_bundle(layer.to_bundle())
+
+
 def test_a_first_layer_without_a_grid_needs_an_upper_layer() -> None:
     bundle = random_layer(np.random.default_rng(24), 5, 4, kinds=4).to_bundle()
     with pytest.raises(ValueError, match="do not agree"):
         PatchFeatures.from_bundle({**bundle, "grid": 0})
+
+
+def test_features_come_back_as_float32_whatever_the_pixels_type() -> None:
+    """Callers pass float64 (numpy's default) or uint8-scaled arrays; the networks' float32
+    weights expect float32 rows, and a float64 map would double the memory."""
+    rng = np.random.default_rng(26)
+    layer = replace(random_layer(rng, 5, 4, kinds=4), upper=random_upper(rng, 4, 3, 2))
+    images = rng.random((2, SIDE * SIDE))  # float64
+    assert layer.transform(images).dtype == np.float32
+    assert layer.views(images, ONE_PIXEL_MOVES).dtype == np.float32
+    np.testing.assert_allclose(
+        layer.transform(images), layer.transform(images.astype(np.float32)), rtol=1e-6
+    )
