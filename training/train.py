@@ -682,6 +682,18 @@ def main(argv: list[str] | None = None) -> None:
         help="also pool the filters' responses over this grid (0: none)",
     )
     parser.add_argument(
+        "--feature-upper-kinds",
+        type=int,
+        default=defaults.feature_upper_kinds,
+        help="an upper feature layer of this many filters on the first's map (0: none)",
+    )
+    parser.add_argument(
+        "--feature-upper-grid",
+        type=int,
+        default=defaults.feature_upper_grid,
+        help="pool the upper layer's responses over this grid",
+    )
+    parser.add_argument(
         "--moved-views",
         action=argparse.BooleanOptionalAction,
         default=defaults.moved_views,
@@ -744,6 +756,8 @@ def main(argv: list[str] | None = None) -> None:
         feature_kinds=args.feature_kinds,
         feature_grid=args.feature_grid,
         feature_second_grid=args.feature_second_grid,
+        feature_upper_kinds=args.feature_upper_kinds,
+        feature_upper_grid=args.feature_upper_grid,
         moved_views=args.moved_views,
         subset=args.subset,
         keep=args.keep,

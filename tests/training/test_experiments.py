@@ -97,6 +97,19 @@ def test_missing_runs_only_the_variants_without_results(
     assert ran == [list(VARIANTS)[-1]]
 
 
+def _full_result(accuracies: list[float], mnist: float = 0.97, seconds: float = 60.0) -> Any:
+    return {
+        "folds": [
+            {"pen_accuracy": a, "seconds": seconds, "history": [[[a, mnist]]]} for a in accuracies
+        ],
+        "pen_mean": sum(accuracies) / len(accuracies),
+        "pen_spread": 0.01,
+        "per_digit": [0.98] * 10,
+        "mnist_mean": mnist,
+        "calibration": {"error_after": 0.002, "errors_flagged": 0.6},
+    }
+
+
 def test_a_second_round_lever_is_paired_with_the_variant_it_builds_on() -> None:
     for name, variant in VARIANTS.items():  # a misspelt name would silently pair with nothing
         assert not variant.against or variant.against in VARIANTS, name
@@ -104,23 +117,29 @@ def test_a_second_round_lever_is_paired_with_the_variant_it_builds_on() -> None:
     against = VARIANTS[lever].against
     assert VARIANTS[lever].config != VARIANTS[against].config
 
-    def result(accuracies: list[float]) -> dict[str, Any]:
-        return {
-            "folds": [
-                {"pen_accuracy": a, "seconds": 60.0, "history": [[[a, 0.97]]]} for a in accuracies
-            ],
-            "pen_mean": sum(accuracies) / len(accuracies),
-            "pen_spread": 0.01,
-            "per_digit": [0.98] * 10,
-            "mnist_mean": 0.97,
-            "calibration": {"error_after": 0.002, "errors_flagged": 0.6},
-        }
-
     results = {
-        BASELINE: result([0.90] * 5),
-        against: result([0.98] * 5),
-        lever: result([0.99] * 5),
+        BASELINE: _full_result([0.90] * 5),
+        against: _full_result([0.98] * 5),
+        lever: _full_result([0.99] * 5),
     }
     row = next(line for line in render(results).splitlines() if line.startswith(f"| {lever} |"))
     # +1 pt against the variant it builds on, not +9 against the baseline.
     assert f"+1.00 ± 0.00 vs {against}" in row
+
+
+def test_the_upper_layer_note_states_each_forms_figures_against_its_own_pair() -> None:
+    upper = [name for name in VARIANTS if "upper layer" in name]
+    assert len(upper) >= 2
+    pairs = {VARIANTS[name].against for name in upper}
+    results = {against: _full_result([0.98] * 5, mnist=0.97) for against in pairs}
+    results |= {name: _full_result([0.975] * 5, mnist=0.972, seconds=90.0) for name in upper}
+    note = render(results).split("A second feature layer", 1)[1]
+    assert "stays off: none of its forms reads the writers better" in note
+    assert note.count("the writers -0.50 ± 0.00 pt, MNIST validation +0.20 pt, 1.5 times") == len(
+        upper
+    )
+    # One form that reads the writers better: no claim that none does.
+    results[upper[0]] = _full_result([0.985] * 5)
+    assert "none of its forms" not in render(results)
+    # Unmeasured forms are left out; none measured, no note.
+    assert "A second feature layer" not in render({k: v for k, v in results.items() if k in pairs})
