@@ -101,7 +101,7 @@ def _whitened_kmeans(
     covariance = centred.T @ centred / len(centred)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     eps = 0.1 * float(eigenvalues.mean()) if whitening_eps is None else whitening_eps
-    whitening = (eigenvectors / np.sqrt(np.maximum(eigenvalues, 0.0) + eps)) @ eigenvectors.T
+    whitening = (eigenvectors / np.sqrt(eigenvalues + eps)) @ eigenvectors.T
     white = (centred @ whitening).astype(np.float32)
     centroids = _spherical_kmeans(white, kinds, iterations, rng)
     filters = (whitening @ centroids.T).astype(np.float32)

@@ -260,7 +260,9 @@ class Inputs:
 def learn_features(config: Config, x_train: Pixels) -> Inputs:
     """The feature layer's filters (none with feature_kinds=0) and the features' scaling."""
     if config.feature_kinds and not (config.feature_grid or config.feature_upper_kinds):
-        raise ValueError("feature_grid=0 leaves the first layer's map to an upper layer: none")
+        raise ValueError(
+            "feature_grid=0 needs an upper layer (feature_upper_kinds) to read the map"
+        )
     rng = np.random.default_rng((config.seed, 3))
     features = None
     if config.feature_kinds:

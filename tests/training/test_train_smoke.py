@@ -42,6 +42,8 @@ SMOKE = Config(
     decay_every=1,
     piece_numbers=12,
 )
+# Smaller still, for the tests that need a trained model but not its figures.
+TINY = replace(SMOKE, subset=600, networks=1, keep=1, hidden=(16,), epochs=1)
 
 
 @pytest.mark.slow
@@ -106,7 +108,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
 def test_a_refit_trains_every_writer_and_ships_its_references_calibration(
     tmp_path: Path,
 ) -> None:
-    config = replace(SMOKE, subset=600, networks=1, keep=1, hidden=(16,), epochs=1)
+    config = TINY
     train(config, models_dir=tmp_path / "reference")
     reference = Reference.load(tmp_path / "reference")
     assert reference.refit_config == replace(config, held_out_writers=())
@@ -141,7 +143,7 @@ def test_a_refit_trains_every_writer_and_ships_its_references_calibration(
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_training_is_reproducible_for_a_seed(tmp_path: Path) -> None:
-    config = replace(SMOKE, subset=600, networks=1, keep=1, hidden=(16,), epochs=1)
+    config = TINY
     train(config, models_dir=tmp_path / "a")
     train(config, models_dir=tmp_path / "b")
     first = load_model(tmp_path / "a" / "digit_model_28.joblib")
@@ -153,7 +155,7 @@ def test_training_is_reproducible_for_a_seed(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_recipe_read_in_moved_views_is_calibrated_and_shipped_with_them(tmp_path: Path) -> None:
-    config = replace(SMOKE, subset=600, networks=2, keep=1, hidden=(16,), epochs=1, piece_numbers=0)
+    config = replace(TINY, networks=2, piece_numbers=0)
     train(replace(config, moved_views=True), models_dir=tmp_path)
     model = load_model(tmp_path / "digit_model_28.joblib")
     assert isinstance(model, MlpEnsemble) and model.moves == ONE_PIXEL_MOVES
@@ -174,17 +176,7 @@ def test_a_recipe_read_in_moved_views_is_calibrated_and_shipped_with_them(tmp_pa
 def test_a_recipe_with_an_upper_layer_only_ships_and_reports_it(tmp_path: Path) -> None:
     """The first layer's sums left out (grid 0): the networks and the piece head read the
     upper layer's features alone, through export, loading and the report."""
-    config = replace(
-        SMOKE,
-        subset=600,
-        networks=1,
-        keep=1,
-        hidden=(16,),
-        epochs=1,
-        feature_grid=0,
-        feature_second_grid=0,
-        feature_upper_kinds=12,
-    )
+    config = replace(TINY, feature_grid=0, feature_second_grid=0, feature_upper_kinds=12)
     train(config, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     features = metadata["features"]
