@@ -1,7 +1,8 @@
 """Mutation testing of the critical path: `make mutation` (mutmut; about 10-20 min on 2 cores).
 
-mutmut changes one thing at a time in decode.py, preprocess.py, features.py, model.py and
-network.py (the model's forward pass): an operator, a constant, a comparison, a returned value. Each
+mutmut changes one thing at a time in decode.py, preprocess.py, features.py, model.py,
+network.py (the model's forward pass), and the segmentation's components.py and cuts.py
+(how a number's ink becomes pieces): an operator, a constant, a comparison, a returned value. Each
 change (a "mutant") is run against the unit tests of those modules; a mutant the
 tests still pass on "survived" and shows what no test checks.
 
@@ -37,6 +38,8 @@ MODULES = (
     "inference/features.py",
     "inference/model.py",
     "inference/network.py",
+    "segmentation/components.py",
+    "segmentation/cuts.py",
 )
 # What the tests import besides the function (tests/conftest.py reaches tools/).
 COPIED = ("tests", "tools", "models", "events", "frontend_static", "training")
@@ -56,6 +59,9 @@ TESTS = (
     "tests/unit/reading/test_decode_fuzz.py",
     "tests/unit/inference/test_features.py",
     "tests/unit/inference/test_model_bundle.py",
+    "tests/unit/segmentation/test_components.py",
+    "tests/unit/segmentation/test_cuts.py",
+    "tests/unit/segmentation/test_segment.py",
 )
 # They run the function from function/ in a child process, which the staged copy does not
 # have (and a child process would not see the mutant anyway).

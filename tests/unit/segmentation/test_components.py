@@ -7,7 +7,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from digits.segmentation.components import Box, label
+from digits.segmentation.components import Box, Component, label
 
 
 def flood_fill_partition(mask: np.ndarray) -> set[frozenset[tuple[int, int]]]:
@@ -100,3 +100,35 @@ def test_empty_and_full_masks() -> None:
 
 def test_box_union() -> None:
     assert Box(0, 5, 10, 8).union(Box(4, 1, 6, 12)) == Box(0, 1, 10, 12)
+
+
+def test_box_scaled_back_to_the_original_image_stays_inside_it() -> None:
+    """A box found in an image reduced 4 times, in the pixels of the 563x281 original."""
+    assert Box(10, 5, 20, 30).scaled(4, (563, 281)) == Box(40, 20, 80, 120)
+    # The reduced image's last cells cover less than 4 pixels: clipped to the original.
+    assert Box(130, 60, 141, 71).scaled(4, (563, 281)) == Box(520, 240, 563, 281)
+
+
+def test_merged_components_keep_every_pixel_of_both() -> None:
+    a, b = label(np.eye(4, dtype=bool)), label(np.ones((2, 3), dtype=bool))
+    first = a[0]
+    second = Component(Box(6, 1, 9, 3), b[0].mask, b[0].area)
+    joined = first.merged(second)
+    assert joined.box == Box(0, 0, 9, 4)
+    assert joined.area == 4 + 6 == int(joined.mask.sum())
+    assert joined.mask[1:3, 6:9].all() and joined.mask[np.arange(4), np.arange(4)].all()
+
+
+def test_part_boxes_a_sub_mask_tightly_in_canvas_pixels() -> None:
+    (whole,) = label(np.ones((6, 8), dtype=bool))
+    whole = Component(Box(100, 50, 108, 56), whole.mask, whole.area)
+    sub = np.zeros((6, 8), dtype=bool)
+    sub[2:5, 3:7] = True
+    part = whole.part(sub)
+    assert part is not None
+    assert part.box == Box(103, 52, 107, 55) and part.area == 12 and part.mask.all()
+    one_row = np.zeros((6, 8), dtype=bool)
+    one_row[4, 1:3] = True
+    single = whole.part(one_row)
+    assert single is not None and single.box == Box(101, 54, 103, 55)
+    assert whole.part(np.zeros((6, 8), dtype=bool)) is None
