@@ -33,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 
+from digits.inference.features import UpperLayer
 from digits.inference.model import DigitModel, MlpEnsemble, load_model
 from digits.inference.predictor import Predictor
 from digits.reading.decode import ImageLimits
@@ -257,9 +258,10 @@ def _feature_layers(features: dict[str, Any]) -> str:
     if not upper:
         return f"{first} pooled over {grids} regions"
     pooled = f" pooled over {grids} regions and" if grids else ""
+    side = UpperLayer.PATCH
     return (
-        f"{first}{pooled} read by an upper layer of {upper['filters']} 3x3 filters pooled"
-        f" over {upper['grid']}x{upper['grid']} regions"
+        f"{first}{pooled} read by an upper layer of {upper['filters']} {side}x{side} filters"
+        f" pooled over {upper['grid']}x{upper['grid']} regions"
     )
 
 

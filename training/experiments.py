@@ -206,6 +206,10 @@ def paired_difference(variant: dict[str, Any], baseline: dict[str, Any]) -> tupl
     )
 
 
+def _seconds_a_fold(result: dict[str, Any]) -> float:
+    return statistics.fmean(fold["seconds"] for fold in result["folds"])
+
+
 def render(results: dict[str, Any]) -> str:
     baseline = results.get(BASELINE)
     rows = []
@@ -221,7 +225,7 @@ def render(results: dict[str, Any]) -> str:
             versus = f"{mean * 100:+.2f} ± {error * 100:.2f}"
             if against != BASELINE:
                 versus += f" vs {against}"
-        seconds = statistics.fmean(fold["seconds"] for fold in result["folds"])
+        seconds = _seconds_a_fold(result)
         rows.append(
             f"| {name} | {result['pen_mean']:.2%} ± {result['pen_spread']:.2%} | {versus} | "
             f"{digits[1]:.1%} / {digits[4]:.1%} / {digits[7]:.1%} / {digits[9]:.1%} | "
@@ -307,9 +311,6 @@ def _upper_note(results: dict[str, Any]) -> str:
     if not pairs:
         return ""
 
-    def seconds(result: dict[str, Any]) -> float:
-        return statistics.fmean(fold["seconds"] for fold in result["folds"])
-
     lines, gains = [], []
     for name, against in pairs:
         variant, paired = results[name], results[against]
@@ -320,7 +321,7 @@ def _upper_note(results: dict[str, Any]) -> str:
         lines.append(
             f"- {name.removeprefix(against + ' + ')}{scale}: the writers {mean * 100:+.2f}"
             f" ± {error * 100:.2f} pt, MNIST validation {mnist * 100:+.2f} pt,"
-            f" {seconds(variant) / seconds(paired):.1f} times the time a fold."
+            f" {_seconds_a_fold(variant) / _seconds_a_fold(paired):.1f} times the time a fold."
         )
     if Config().feature_upper_kinds:
         verdict = "ships"
