@@ -30,7 +30,7 @@ def _predict(client: TestClient, png: bytes) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("number", "variant"), [("2026", 0), ("47", 1), ("135", 2), ("9081", 3)])
+@pytest.mark.parametrize(("number", "variant"), [("2026", 1), ("47", 1), ("135", 2), ("9081", 3)])
 def test_a_drawn_number_is_read_left_to_right_with_boxes(
     shipped: TestClient, number: str, variant: int
 ) -> None:

@@ -9,6 +9,7 @@ neighbours may touch as they do when people write quickly.
 from __future__ import annotations
 
 import random
+import zlib
 from io import BytesIO
 
 import numpy as np
@@ -24,8 +25,9 @@ def draw_number(
     digits: str, variant: int = 0, width: int = WIDTH, height: int = HEIGHT
 ) -> Image.Image:
     """An L-mode canvas (black ink on white) with the digits left to right."""
-    # Seeded: the same drawing every run (no security use).
-    rng = random.Random(hash(digits) % 1_000_003 * 31 + variant)  # noqa: S311
+    # Seeded from a stable checksum, not hash(): str hashes change from one process to the
+    # next, and the same call must draw the same canvas in every run (no security use).
+    rng = random.Random(zlib.crc32(digits.encode()) * 31 + variant)  # noqa: S311
     side = min(height, round(width / (0.6 * len(digits) + 0.4)))
     step = 0.6 * side  # a digit's ink spans about half of its square
     start = (width - step * (len(digits) - 1) - side) / 2

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from tests.support.number_canvas import draw_number
 
 from digits.inference.model import MlpEnsemble, load_model
 from digits.reading.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
@@ -362,3 +363,25 @@ def test_read_number_reads_each_piece_with_the_shipped_model(
         assert reading.confidence == max(reading.probabilities)
         assert reading.confidence == reading.probabilities[reading.digit]
     assert read_number(np.zeros((280, 560), dtype=np.float32), model) == []
+
+
+# Two canvases of tests.support.number_canvas that the shipped reader gets wrong: the
+# contract tests draw other layouts; these keep the misses in sight. Strict: the day
+# segmentation reads one of them, this fails, and it joins the tests that must pass.
+KNOWN_MISSES = [
+    # The 2's hook ends inside the 0's stroke: every cut leaves the 2 without it, and the
+    # piece head then reads the 2 as part of a digit (so no cut is taken) while the model
+    # reads the two joined as a 0. Loosening the cut rules for it costs more than it
+    # gains on the dev numbers (docs/numbers.md).
+    pytest.param("2026", 0, id="2-hook-inside-the-0"),
+    # A narrow 0 touching the 2: the cut is right, but the 0 keeps a spur of the 2 and
+    # reads as a 6.
+    pytest.param("2026", 7, id="0-with-a-spur-of-the-2"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="known segmentation misses; see KNOWN_MISSES")
+@pytest.mark.parametrize(("number", "variant"), KNOWN_MISSES)
+def test_known_misses_of_touching_digits(number: str, variant: int) -> None:
+    readings = read_number(ink_map(draw_number(number, variant)), load_model(MODEL))
+    assert "".join(str(r.digit) for r in readings) == number
