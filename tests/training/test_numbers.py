@@ -135,3 +135,40 @@ def test_the_report_is_written(tmp_path: Path, folder: str) -> None:
         assert "[reference/NUMBERS.md](reference/NUMBERS.md)" in report
     assert (tmp_path / "numbers_wrong.png").stat().st_size > 0
     assert (tmp_path / "numbers_examples.png").stat().st_size > 1000
+
+
+def test_a_quick_dev_check_of_some_lengths_prints_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("digit_model_28.joblib", "digit_model_28.json"):
+        shutil.copy(ROOT / "models" / "reference" / name, tmp_path / name)
+    sets = ["--per-length", "0", "--pen-per-length", "0", "--pen-dev-per-length", "0"]
+    main(
+        [
+            "--models-dir",
+            str(tmp_path),
+            *sets,
+            "--dev-per-length",
+            "2",
+            "--lengths",
+            "3",
+            "--no-report",
+        ]
+    )
+    printed = capsys.readouterr().out
+    figures = json.loads(printed[printed.index("{") :])
+    assert figures["3"]["numbers"] == 2 and set(figures) == {"3", "2-4", "all"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "digit_model_28.joblib",
+        "digit_model_28.json",
+    ]
+
+
+@pytest.mark.parametrize("lengths", [["2", "3"], ["7"]], ids=["with-a-report", "unknown-length"])
+def test_lengths_other_than_all_are_refused_for_a_report_or_unknown(
+    tmp_path: Path, lengths: list[str]
+) -> None:
+    extra = [] if lengths == ["2", "3"] else ["--no-report"]
+    with pytest.raises(SystemExit) as refused:
+        main(["--models-dir", str(tmp_path), "--lengths", *lengths, *extra])
+    assert refused.value.code == 2
