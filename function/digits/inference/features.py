@@ -82,9 +82,7 @@ class UpperLayer:
     def transform(self, maps: Floats) -> Floats:
         blocks = self.blocks(maps)
         count, side = len(blocks), blocks.shape[1] - self.PATCH + 1
-        responses = self.patches(blocks) @ self.filters
-        responses += self.bias
-        np.maximum(responses, 0.0, out=responses)
+        responses = _thresholded(self.patches(blocks), self.filters, self.bias)
         return _sum_pool(responses.reshape(count, side, side, -1), self.grid)
 
     def to_bundle(self) -> dict[str, Any]:
@@ -150,9 +148,7 @@ class PatchFeatures:
         """The thresholded responses of every patch: (count, side, side, K)."""
         count, side, kinds = len(images), SIDE - self.patch + 1, self.filters.shape[1]
         windows = np.lib.stride_tricks.sliding_window_view(images, (self.patch, self.patch), (1, 2))
-        responses = windows.reshape(count * side * side, -1) @ self.filters
-        responses += self.bias
-        np.maximum(responses, 0.0, out=responses)
+        responses = _thresholded(windows.reshape(count * side * side, -1), self.filters, self.bias)
         return responses.reshape(count, side, side, kinds)
 
     def _views(self, images: Floats, moves: tuple[Move, ...]) -> Floats:
@@ -224,6 +220,15 @@ class PatchFeatures:
         return cls(
             filters, bias, patch, grid, second_grid, UpperLayer.from_bundle(upper, len(bias), side)
         )
+
+
+def _thresholded(patches: Floats, filters: Floats, bias: Floats) -> Floats:
+    """Each patch's response to each filter, soft-thresholded (the bias holds the threshold):
+    what both layers compute of their patches."""
+    responses: Floats = patches @ filters
+    responses += bias
+    np.maximum(responses, 0.0, out=responses)
+    return responses
 
 
 def _sum_pool(maps: Floats, grid: int) -> Floats:
