@@ -371,11 +371,11 @@ def main(argv: list[str] | None = None) -> None:
         "(with --no-report: the report's tables need every length)",
     )
     args = parser.parse_args(argv)
-    lengths = tuple(args.lengths)
+    lengths, every = tuple(args.lengths), " ".join(map(str, LENGTHS))
     if lengths != LENGTHS and not args.no_report:
-        parser.error(f"--lengths other than {' '.join(map(str, LENGTHS))} needs --no-report")
+        parser.error(f"--lengths other than {every} needs --no-report")
     if not set(lengths) <= set(LENGTHS):
-        parser.error(f"lengths are among {' '.join(map(str, LENGTHS))}")
+        parser.error(f"lengths are among {every}")
     metadata = json.loads((args.models_dir / f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
     model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
     mnist = load_mnist()

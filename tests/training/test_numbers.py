@@ -112,11 +112,19 @@ def test_evaluation_tallies_readings_of_real_numbers(mnist: Mnist) -> None:
     assert ink_map(samples[0].image).shape == (HEIGHT, samples[0].image.size[0])
 
 
+MODEL_FILES = ("digit_model_28.joblib", "digit_model_28.json")
+
+
+def copy_model(folder: str, to: Path) -> None:
+    """The model and its metadata from models/<folder>, where a report may be written."""
+    for name in MODEL_FILES:
+        shutil.copy(ROOT / "models" / folder / name, to / name)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", ["reference", "."], ids=["reference", "shipped refit"])
 def test_the_report_is_written(tmp_path: Path, folder: str) -> None:
-    for name in ("digit_model_28.joblib", "digit_model_28.json"):
-        shutil.copy(ROOT / "models" / folder / name, tmp_path / name)
+    copy_model(folder, tmp_path)
     small = ["--per-length", "2", "--dev-per-length", "1", "--pen-per-length", "1"]
     small += ["--pen-dev-per-length", "1"]
     main(["--models-dir", str(tmp_path), *small])
@@ -140,8 +148,7 @@ def test_the_report_is_written(tmp_path: Path, folder: str) -> None:
 def test_a_quick_dev_check_of_some_lengths_prints_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("digit_model_28.joblib", "digit_model_28.json"):
-        shutil.copy(ROOT / "models" / "reference" / name, tmp_path / name)
+    copy_model("reference", tmp_path)
     sets = ["--per-length", "0", "--pen-per-length", "0", "--pen-dev-per-length", "0"]
     main(
         [
@@ -158,10 +165,7 @@ def test_a_quick_dev_check_of_some_lengths_prints_and_writes_nothing(
     printed = capsys.readouterr().out
     figures = json.loads(printed[printed.index("{") :])
     assert figures["3"]["numbers"] == 2 and set(figures) == {"3", "2-4", "all"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "digit_model_28.joblib",
-        "digit_model_28.json",
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(MODEL_FILES)
 
 
 @pytest.mark.parametrize("lengths", [["2", "3"], ["7"]], ids=["with-a-report", "unknown-length"])
