@@ -255,6 +255,8 @@ def _feature_layers(features: dict[str, Any]) -> str:
     """The feature layers in words, an upper layer (bundle format 5) included."""
     patch, grids, upper = features["patch"], _grids(features), features.get("upper")
     first = f"a feature layer of {features['filters']} k-means {patch}x{patch} filters"
+    if features.get("deskew"):  # bundle format 6
+        first = f"each drawing stood upright, then {first}"
     if not upper:
         return f"{first} pooled over {grids} regions"
     pooled = f" pooled over {grids} regions and" if grids else ""

@@ -37,6 +37,7 @@ BASE = Config(
     placement_scale=0.0,
     feature_second_grid=0,
     feature_upper_kinds=0,
+    deskew=False,
     networks=1,
     hidden=(400,),
     epochs=6,
@@ -180,6 +181,11 @@ VARIANTS: dict[str, Variant] = {
     f"{MORE_DATA_NAME} + pooled 3x3 too + an upper layer too": Variant(
         replace(MORE_DATA, feature_second_grid=3, feature_upper_kinds=128),
         against=f"{MORE_DATA_NAME} + pooled 3x3 too",
+    ),
+    # Ninth round, against the shipped recipe: every drawing stood upright (its slant, from
+    # the ink's moments, undone) before the feature layer reads it, in training and serving.
+    f"{SHIPPED_NAME} + drawings stood upright (deskewed)": Variant(
+        replace(SHIPPED, deskew=True), against=SHIPPED_NAME
     ),
 }
 RESULTS = MODELS_DIR / "experiments.json"

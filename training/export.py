@@ -123,6 +123,7 @@ def _describe_features(features: PatchFeatures | None) -> dict[str, Any] | None:
         "patch": features.patch,
         "grid": features.grid,
         "second_grid": features.second_grid,
+        "deskew": features.deskew,
         "upper": None
         if features.upper is None
         else {"filters": int(features.upper.filters.shape[1]), "grid": features.upper.grid},

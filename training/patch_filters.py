@@ -12,9 +12,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from digits.inference.deskew import upright
 from digits.inference.features import CHUNK, SIDE, PatchFeatures, UpperLayer
 
 Pixels = npt.NDArray[np.uint8]
+# A layer that stands drawings upright learns its filters from this many of them, made
+# upright (the patches come from those, not from every training input).
+UPRIGHT_SOURCES = 50_000
 
 
 def sample_patches(
@@ -52,10 +56,26 @@ def learn_patch_features(
     samples: int = 200_000,
     whitening_eps: float = 0.01,
     iterations: int = 20,
+    deskew: bool = False,
 ) -> PatchFeatures:
+    """A first layer whose filters match what it reads: with deskew, upright drawings."""
+    if deskew:
+        pixels = upright_pixels(pixels, rng)
     patches = sample_patches(pixels, patch, samples, rng)
     filters, bias = _whitened_kmeans(patches, kinds, threshold, whitening_eps, iterations, rng)
-    return PatchFeatures(filters, bias, patch, grid, second_grid)
+    return PatchFeatures(filters, bias, patch, grid, second_grid, deskew=deskew)
+
+
+def upright_pixels(pixels: Pixels, rng: np.random.Generator) -> Pixels:
+    """Up to UPRIGHT_SOURCES of the inputs, chosen at random and stood upright, as bytes."""
+    which = rng.choice(len(pixels), min(UPRIGHT_SOURCES, len(pixels)), replace=False)
+    chosen = pixels[np.sort(which)]
+    parts = [
+        upright(chosen[start : start + CHUNK].reshape(-1, SIDE, SIDE).astype(np.float32) / 255.0)
+        for start in range(0, len(chosen), CHUNK)
+    ]
+    stood: Pixels = np.rint(np.concatenate(parts) * 255.0).astype(np.uint8).reshape(len(chosen), -1)
+    return stood
 
 
 def learn_upper_layer(

@@ -52,7 +52,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     metrics = train(SMOKE, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["sha256"] == sha256_of(tmp_path / "digit_model_28.joblib")
-    assert metadata["format"] == "digit-mlp-ensemble/5"
+    assert metadata["format"] == "digit-mlp-ensemble/6"
     assert metadata["training"]["config"]["subset"] == 1500
     assert metadata["training"]["config"]["pen_copies"] == 1
     assert metadata["metrics"] == metrics
@@ -72,6 +72,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     assert (features["filters"], features["patch"]) == (16, 5)
     assert grids == (SMOKE.feature_grid, SMOKE.feature_second_grid) == (4, 3)  # as shipped
     assert features["outputs"] == 16 * (4**2 + 3**2)
+    assert features["deskew"] is True  # as shipped: drawings read upright
     assert metadata["architecture"][0] == [features["outputs"], 32]
     # Calibration: what ships, and the cross-fitted figures.
     calibration = metadata["calibration"]
@@ -82,7 +83,8 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
         assert 0.0 <= calibration[key] <= 1.0, key
     report = (tmp_path / "REPORT.md").read_text()
     assert "Canvas-style, small / off-centre" in report
-    assert "16 k-means 5x5 filters pooled over 4x4 and 3x3 regions" in report
+    described = "each drawing stood upright, then a feature layer of 16 k-means 5x5 filters"
+    assert f"{described} pooled over 4x4 and 3x3 regions" in report
     assert "| Real pen, held-out writers |" in report
     assert "validation: held-out writers [1, 5, 11, 15, 18, 22]" in report
     assert "## Honest confidence (held-out writers)" in report

@@ -18,6 +18,10 @@ first reads pixels: the map max-pooled 2x2 and log-compressed, every 3x3 patch o
 compared with filters learned the same way, thresholded and sum-pooled. It sees how
 strokes join (a loop closed or open, a bar crossing a stem), which one layer's 5x5
 patches only see apart.
+
+A layer may also stand each drawing upright before reading it (``deskew``,
+digits.inference.deskew): the slant of a writer's hand then no longer moves the strokes
+between the regions the responses are pooled over.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+
+from digits.inference.deskew import upright
 
 Floats = npt.NDArray[np.float32]
 SIDE = 28
@@ -115,6 +121,9 @@ class PatchFeatures:
     # None, or a second layer reading this layer's response map; with one, grid may be 0:
     # the first layer's responses then feed the upper layer only.
     upper: UpperLayer | None = None
+    # Undo each drawing's slant before reading it (digits.inference.deskew); only in
+    # bundles of format 6.
+    deskew: bool = False
 
     @property
     def grids(self) -> tuple[int, ...]:
@@ -146,6 +155,8 @@ class PatchFeatures:
 
     def maps(self, images: Floats) -> Floats:
         """The thresholded responses of every patch: (count, side, side, K)."""
+        if self.deskew:
+            images = upright(images)
         count, side, kinds = len(images), SIDE - self.patch + 1, self.filters.shape[1]
         windows = np.lib.stride_tricks.sliding_window_view(images, (self.patch, self.patch), (1, 2))
         responses = _thresholded(windows.reshape(count * side * side, -1), self.filters, self.bias)
@@ -195,8 +206,10 @@ class PatchFeatures:
         }
         if self.second_grid:  # only in bundles of format 4 on
             bundle["second_grid"] = self.second_grid
-        if self.upper is not None:  # only in bundles of format 5
+        if self.upper is not None:  # only in bundles of format 5 on
             bundle["upper"] = self.upper.to_bundle()
+        if self.deskew:  # only in bundles of format 6
+            bundle["deskew"] = True
         return bundle
 
     @classmethod
@@ -205,6 +218,7 @@ class PatchFeatures:
         bias = np.ascontiguousarray(bundle["bias"], dtype=np.float32)
         patch, grid = int(bundle["patch"]), int(bundle["grid"])
         second_grid = int(bundle.get("second_grid", 0))
+        deskew = bool(bundle.get("deskew", False))
         side = SIDE - patch + 1
         upper = bundle.get("upper")
         if (
@@ -214,12 +228,11 @@ class PatchFeatures:
         ):
             raise ValueError("feature layer: filters, bias, patch and grids do not agree")
         if upper is None:
-            return cls(filters, bias, patch, grid, second_grid)
+            return cls(filters, bias, patch, grid, second_grid, deskew=deskew)
         if UpperLayer.side(side) < 1:
             raise ValueError("upper feature layer: the first layer's map is too small for it")
-        return cls(
-            filters, bias, patch, grid, second_grid, UpperLayer.from_bundle(upper, len(bias), side)
-        )
+        upper_layer = UpperLayer.from_bundle(upper, len(bias), side)
+        return cls(filters, bias, patch, grid, second_grid, upper_layer, deskew)
 
 
 def _thresholded(patches: Floats, filters: Floats, bias: Floats) -> Floats:

@@ -28,12 +28,13 @@ from digits.inference.features import PLACED, Move, PatchFeatures
 from digits.inference.network import Network, softmax
 from digits.inference.pieces import PieceHead
 
-BUNDLE_FORMAT = "digit-mlp-ensemble/5"
+BUNDLE_FORMAT = "digit-mlp-ensemble/6"
 # Bundles of the earlier formats still load: the first (MLPs on raw pixels, no
 # temperature), the second (no piece head: numbers are cut by the shape rules), the
-# third (no moved views: each drawing is read as placed) and the fourth (no upper
-# feature layer).
-READABLE_FORMATS = frozenset({f"digit-mlp-ensemble/{number}" for number in range(1, 6)})
+# third (no moved views: each drawing is read as placed), the fourth (no upper
+# feature layer) and the fifth (drawings read as slanted as they came). A reader of an
+# earlier format refuses a sixth's bundle rather than read its drawings slanted.
+READABLE_FORMATS = frozenset({f"digit-mlp-ensemble/{number}" for number in range(1, 7)})
 MAX_MOVE = 2  # pixels: a view moved further could push ink off the 28x28 field
 FEATURES = 28 * 28
 CLASSES = 10

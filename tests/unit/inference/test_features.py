@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import digits.inference.features
+from digits.inference.deskew import upright
 from digits.inference.features import ONE_PIXEL_MOVES, PLACED, SIDE, PatchFeatures, UpperLayer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -411,3 +412,52 @@ def test_features_come_back_as_float32_whatever_the_pixels_type() -> None:
     np.testing.assert_allclose(
         layer.transform(images), layer.transform(images.astype(np.float32)), rtol=1e-6
     )
+
+
+def margined_drawings(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Random ink inside preprocessing's margin, leaning one way or the other."""
+    images = np.zeros((count, SIDE, SIDE), np.float32)
+    for index in range(count):
+        lean = rng.uniform(-0.5, 0.5)
+        for row in range(5, 23):
+            start = 11 + round(lean * (14 - row))
+            images[index, row, start : start + 6] = rng.random(6, dtype=np.float32)
+    return images
+
+
+def test_a_deskewing_layer_reads_the_upright_drawings() -> None:
+    rng = np.random.default_rng(27)
+    plain = replace(random_layer(rng, 5, 4, kinds=6), upper=random_upper(rng, 6, 3, 2))
+    layer = replace(plain, deskew=True)
+    images = margined_drawings(rng, 5)
+    np.testing.assert_allclose(
+        layer.transform(images.reshape(5, -1)),
+        plain.transform(upright(images).reshape(5, -1)),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    # The slant changed what it reads (else this test could not fail).
+    assert not np.allclose(layer.transform(images), plain.transform(images), atol=1e-2)
+
+
+def test_a_deskewing_layers_moved_views_are_the_moved_drawings_features() -> None:
+    """Undoing the slant about the centre of mass and moving the drawing commute."""
+    rng = np.random.default_rng(28)
+    layer = replace(random_layer(rng, 5, 4, kinds=5), deskew=True)
+    images = margined_drawings(rng, 3).reshape(3, -1)
+    views = layer.views(images, ONE_PIXEL_MOVES)
+    for view, (down, right) in zip(views, ONE_PIXEL_MOVES, strict=True):
+        expected = layer.transform(moved(images, down, right))
+        np.testing.assert_allclose(view, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_deskew_rides_in_the_bundle_only_when_set() -> None:
+    layer = random_layer(np.random.default_rng(29), 5, 4, kinds=4)
+    assert "deskew" not in layer.to_bundle()  # readable as a format-5 layer
+    assert not PatchFeatures.from_bundle(layer.to_bundle()).deskew
+    deskewing = replace(layer, deskew=True)
+    assert deskewing.to_bundle()["deskew"] is True
+    again = PatchFeatures.from_bundle(deskewing.to_bundle())
+    assert again.deskew and again.size == layer.size
+    upper = replace(deskewing, upper=random_upper(np.random.default_rng(30), 4, 3, 2))
+    assert PatchFeatures.from_bundle(upper.to_bundle()).deskew

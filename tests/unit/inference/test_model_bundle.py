@@ -175,7 +175,7 @@ def test_a_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> N
         (network_for(features.size), network_for(features.size, 8)), features, 1.7
     )
     bundle = ensemble.to_bundle()
-    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/5"
+    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/6"
     assert "moves" not in bundle  # read as placed
     assert bundle["temperature"] == 1.7 and bundle["features"]["grid"] == 2
     assert "pieces" not in bundle  # no head: numbers are cut by the shape rules
