@@ -36,7 +36,8 @@ class Reading:
 
     # The whole drawing read as one digit: digit, confidence, ten probabilities.
     prediction: Prediction
-    # The 28x28 array the model saw (ink = 1), in [0, 1].
+    # The 28x28 array the model was given (ink = 1), in [0, 1]; a model whose feature
+    # layer deskews stands it upright before reading it (digits.inference.deskew).
     pixels: FloatImage = field(compare=False, repr=False)
     # The number, left to right, each digit with its box and its own 28x28; the single
     # reading when the drawing holds one digit; () when the number was not asked for.
