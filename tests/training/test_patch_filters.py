@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+import training.patch_filters
+from digits.inference.deskew import upright
 from digits.inference.features import SIDE, PatchFeatures
 from training.patch_filters import (
     _spherical_kmeans,
     learn_patch_features,
     learn_upper_layer,
     sample_patches,
+    upright_pixels,
 )
 
 
@@ -164,3 +168,48 @@ def test_an_upper_layer_learned_on_joins_tells_a_plus_from_an_l() -> None:
     upper_reads, first_reads = nearest_mean_reads(upper_alone), nearest_mean_reads(first_summed)
     assert min(upper_reads) >= 0.9
     assert min(upper_reads) > min(first_reads) + 0.1
+
+
+def leaning_bars(count: int, rng: np.random.Generator) -> np.ndarray:
+    """28x28 uint8 images of one tall bar each, leaning right or left by up to 0.6 px a row."""
+    images = np.zeros((count, SIDE, SIDE), np.uint8)
+    for image in images:
+        lean = rng.uniform(0.3, 0.6) * rng.choice([-1, 1])
+        for row in range(4, 24):
+            at = round(12 + float(lean) * (14 - row))
+            image[row, at : at + 3] = 255
+    return images.reshape(count, SIDE * SIDE)
+
+
+def test_a_deskewing_layer_learns_its_filters_from_upright_drawings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(training.patch_filters, "UPRIGHT_SOURCES", 60)  # a sample of them
+    pixels = leaning_bars(100, np.random.default_rng(11))
+    arguments = {"kinds": 6, "patch": 5, "grid": 2, "threshold": 0.5, "samples": 3000}
+    layer = learn_patch_features(pixels, rng=np.random.default_rng(12), deskew=True, **arguments)
+    assert layer.deskew
+    # The same as a plain layer learned from upright_pixels' drawings, drawn from the same rng.
+    rng = np.random.default_rng(12)
+    stood = upright_pixels(pixels, rng)
+    plain = learn_patch_features(stood, rng=rng, **arguments)
+    assert not plain.deskew
+    np.testing.assert_array_equal(layer.filters, plain.filters)
+    np.testing.assert_array_equal(layer.bias, plain.bias)
+
+
+def test_upright_pixels_are_a_sample_of_the_inputs_stood_upright(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(training.patch_filters, "UPRIGHT_SOURCES", 30)
+    pixels = leaning_bars(50, np.random.default_rng(13))
+    stood = upright_pixels(pixels, np.random.default_rng(14))
+    assert stood.shape == (30, SIDE * SIDE) and stood.dtype == np.uint8
+    which = np.sort(np.random.default_rng(14).choice(50, 30, replace=False))
+    expected = upright(pixels[which].reshape(-1, SIDE, SIDE).astype(np.float32) / 255.0)
+    np.testing.assert_array_equal(stood, np.rint(expected * 255.0).reshape(30, -1))
+    # Every bar now stands in at most four columns: the lean is gone.
+    for image in stood.reshape(-1, SIDE, SIDE):
+        assert len(np.flatnonzero(image.max(axis=0) > 128)) <= 4
+    # Fewer inputs than UPRIGHT_SOURCES: every one of them, in order.
+    assert len(upright_pixels(pixels[:10], np.random.default_rng(15))) == 10

@@ -199,6 +199,22 @@ def test_a_recipe_with_an_upper_layer_only_ships_and_reports_it(tmp_path: Path) 
         train(replace(config, feature_upper_kinds=0), models_dir=tmp_path / "none")
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_recipe_without_deskewing_reads_drawings_as_they_came(tmp_path: Path) -> None:
+    config = replace(TINY, deskew=False, piece_numbers=0)
+    train(config, models_dir=tmp_path)
+    model = load_model(tmp_path / "digit_model_28.joblib")
+    assert isinstance(model, MlpEnsemble) and model.features is not None
+    assert not model.features.deskew
+    assert json.loads((tmp_path / "digit_model_28.json").read_text())["features"]["deskew"] is False
+    report = (tmp_path / "REPORT.md").read_text()
+    assert "stood upright" not in report and "a feature layer of 16 k-means" in report
+    # Standing drawings upright is the feature layer's step: no layer, no deskewing.
+    with pytest.raises(ValueError, match="deskew"):
+        train(replace(config, deskew=True, feature_kinds=0), models_dir=tmp_path / "none")
+
+
 def test_select_members_keeps_the_best_validating_subset() -> None:
     rng = np.random.default_rng(4)
     networks = tuple(
