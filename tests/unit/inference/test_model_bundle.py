@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import joblib
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from digits.errors import ModelUnavailable
+from digits.inference.deskew import upright
 from digits.inference.features import ONE_PIXEL_MOVES, PLACED, PatchFeatures
 from digits.inference.model import (
     BUNDLE_FORMAT,
@@ -196,6 +198,29 @@ def test_a_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> N
     # What the piece head is trained on (training.pieces): those features, from any shape.
     images = pixels.reshape(6, 28, 28).astype(np.float64)
     np.testing.assert_array_equal(loaded.inputs(images), inputs)
+
+
+def test_a_deskewing_model_reads_each_drawing_upright_through_its_bundle(tmp_path: Path) -> None:
+    features = replace(random_features(), deskew=True)
+    ensemble = MlpEnsemble((network_for(features.size),), features, 1.2)
+    path = tmp_path / "model.joblib"
+    joblib.dump(ensemble.to_bundle(), path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble) and loaded.features is not None
+    assert loaded.features.deskew
+    images = np.zeros((4, 28, 28), np.float32)
+    for row in range(5, 23):  # a bar leaning right, as handwriting leans
+        images[:, row, 12 + (14 - row) // 2 : 15 + (14 - row) // 2] = 1.0
+    images[1:] *= RNG.random((3, 28, 28), dtype=np.float32)
+    pixels = images.reshape(4, -1)
+    as_slanted = MlpEnsemble(ensemble.networks, replace(features, deskew=False), 1.2)
+    np.testing.assert_allclose(
+        loaded.predict_proba(pixels),
+        as_slanted.predict_proba(upright(images).reshape(4, -1)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    assert not np.allclose(loaded.inputs(pixels), as_slanted.inputs(pixels), atol=1e-3)
 
 
 def test_a_model_without_a_feature_layer_reads_the_pixels_as_float32_rows() -> None:
