@@ -55,6 +55,7 @@ LEVERS_BEFORE_THEY_EXISTED = {
     "feature_second_grid": 0,
     "feature_upper_kinds": 0,
     "feature_upper_grid": 2,
+    "deskew": False,
 }
 
 
