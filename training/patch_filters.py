@@ -68,8 +68,7 @@ def learn_patch_features(
 
 def upright_pixels(pixels: Pixels, rng: np.random.Generator) -> Pixels:
     """Up to UPRIGHT_SOURCES of the inputs, chosen at random and stood upright, as bytes."""
-    which = rng.choice(len(pixels), min(UPRIGHT_SOURCES, len(pixels)), replace=False)
-    chosen = pixels[np.sort(which)]
+    chosen = _random_rows(pixels, UPRIGHT_SOURCES, rng)
     parts = [
         upright(chosen[start : start + CHUNK].reshape(-1, SIDE, SIDE).astype(np.float32) / 255.0)
         for start in range(0, len(chosen), CHUNK)
@@ -90,7 +89,7 @@ def learn_upper_layer(
     iterations: int = 20,
 ) -> UpperLayer:
     """An upper layer over `first`'s response map: k-means on 3x3 patches of its blocks."""
-    chosen = pixels[np.sort(rng.choice(len(pixels), min(images, len(pixels)), replace=False))]
+    chosen = _random_rows(pixels, images, rng)
     scaled = chosen.reshape(-1, SIDE, SIDE).astype(np.float32) / 255.0
     patches = np.concatenate(
         [
@@ -104,6 +103,12 @@ def learn_upper_layer(
     # a share of the mean variance rather than a fixed epsilon.
     filters, bias = _whitened_kmeans(sample, kinds, threshold, None, iterations, rng)
     return UpperLayer(filters, bias, grid)
+
+
+def _random_rows(pixels: Pixels, count: int, rng: np.random.Generator) -> Pixels:
+    """Up to `count` of the inputs, drawn at random without repeats, kept in their order."""
+    rows: Pixels = pixels[np.sort(rng.choice(len(pixels), min(count, len(pixels)), replace=False))]
+    return rows
 
 
 def _whitened_kmeans(

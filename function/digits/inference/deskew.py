@@ -21,7 +21,6 @@ Floats = npt.NDArray[np.float32]
 # slants far less; past this the moments describe a digit's shape (a long flag, a wide
 # base), not how it was written.
 MAX_SLANT = 1.0
-_CENTRES: dict[int, Floats] = {}  # pixel centres 0.5, 1.5, ... per side
 
 
 def upright(images: Floats) -> Floats:
@@ -31,7 +30,7 @@ def upright(images: Floats) -> Floats:
     leaves a margin of four pixels, and an upright digit is narrower than a slanted one).
     """
     count, side, _ = images.shape
-    centres = _pixel_centres(side)
+    centres = np.arange(side, dtype=np.float32) + np.float32(0.5)  # pixel centres
     mass = images.sum(axis=(1, 2))
     safe_mass = np.where(mass > 0, mass, 1.0)
     row_mass = images.sum(axis=2)  # (n, side): ink per row
@@ -60,9 +59,3 @@ def upright(images: Floats) -> Floats:
     at_right = flat[first_of_row + np.minimum(np.maximum(index + 1, 0), width - 1)]
     out: Floats = (at_left * (1.0 - weight) + at_right * weight).astype(np.float32)
     return out
-
-
-def _pixel_centres(side: int) -> Floats:
-    if side not in _CENTRES:
-        _CENTRES[side] = np.arange(side, dtype=np.float32) + np.float32(0.5)
-    return _CENTRES[side]

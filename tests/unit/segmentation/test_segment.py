@@ -365,7 +365,7 @@ def test_read_number_reads_each_piece_with_the_shipped_model(
     assert read_number(np.zeros((280, 560), dtype=np.float32), model) == []
 
 
-# Two canvases of tests.support.number_canvas that the shipped reader gets wrong: the
+# Canvases of tests.support.number_canvas that the shipped reader gets wrong: the
 # contract tests draw other layouts; these keep the misses in sight. Strict: the day
 # segmentation reads one of them, this fails, and it joins the tests that must pass; and
 # only a misreading is expected, so an error on the way (no model, a crash) still fails.
@@ -385,10 +385,15 @@ ONCE_MISSED = [
 ]
 
 
+def read_drawn_number(number: str, variant: int) -> str:
+    """The shipped reader's digits for a number drawn by tests.support.number_canvas."""
+    readings = read_number(ink_map(draw_number(number, variant)), load_model(MODEL))
+    return "".join(str(r.digit) for r in readings)
+
+
 @pytest.mark.parametrize(("number", "variant"), ONCE_MISSED)
 def test_touching_digits_once_missed_are_read(number: str, variant: int) -> None:
-    readings = read_number(ink_map(draw_number(number, variant)), load_model(MODEL))
-    assert "".join(str(r.digit) for r in readings) == number
+    assert read_drawn_number(number, variant) == number
 
 
 @pytest.mark.xfail(
@@ -396,5 +401,4 @@ def test_touching_digits_once_missed_are_read(number: str, variant: int) -> None
 )
 @pytest.mark.parametrize(("number", "variant"), KNOWN_MISSES)
 def test_known_misses_of_touching_digits(number: str, variant: int) -> None:
-    readings = read_number(ink_map(draw_number(number, variant)), load_model(MODEL))
-    assert "".join(str(r.digit) for r in readings) == number
+    assert read_drawn_number(number, variant) == number
