@@ -198,7 +198,7 @@ evaluate-reference: venv
 experiments: venv
 	PYTHONPATH=function:. $(PY) -m training.experiments
 
-# Multi-digit numbers: segmentation + the shipped model (models/NUMBERS.md, ~10 min).
+# Multi-digit numbers: segmentation + the shipped model (models/NUMBERS.md, 3-10 min).
 evaluate-numbers: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_numbers
 

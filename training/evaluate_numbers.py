@@ -269,7 +269,7 @@ def write_report(
         f"Model `{metadata.get('version', '?')}`, read with "
         "`digits.segmentation.segment.read_number`. "
         "Reproduce: `PYTHONPATH=function:. .venv/bin/python -m training.evaluate_numbers"
-        f"{folder}` (about 10 minutes on 2 cores).",
+        f"{folder}` (3 to 10 minutes on 2 cores).",
         "",
     ]
     reference = metadata.get("training", {}).get("reference")
