@@ -61,6 +61,8 @@ SHIFTED_NAME = "bent (0.08), two networks + placed up to 1 px off centre"
 SHIFTED = replace(BENT, networks=2, placement_shift=1.0)
 SHIPPED_NAME = f"{SHIFTED_NAME} + pooled 3x3 too"  # the shipped recipe, reduced
 SHIPPED = replace(SHIFTED, feature_second_grid=3)
+UPRIGHT_NAME = f"{SHIPPED_NAME} + drawings stood upright (deskewed)"  # shipped since round 9
+UPRIGHT = replace(SHIPPED, deskew=True)
 # Nearer full scale: every MNIST digit, and the shipped recipe's copies and pen renders halved
 # (the networks stay the reduced ones, so that a fold takes minutes, not half an hour).
 MORE_DATA_NAME = "more data: all of MNIST, 2 copies, 12 pen renders (bent, two networks, 1 px off)"
@@ -184,9 +186,23 @@ VARIANTS: dict[str, Variant] = {
     ),
     # Ninth round, against the shipped recipe: every drawing stood upright (its slant, from
     # the ink's moments, undone) before the feature layer reads it, in training and serving.
-    f"{SHIPPED_NAME} + drawings stood upright (deskewed)": Variant(
-        replace(SHIPPED, deskew=True), against=SHIPPED_NAME
-    ),
+    UPRIGHT_NAME: Variant(UPRIGHT, against=SHIPPED_NAME),
+    # Tenth round, against the upright recipe: settings no round had moved. The networks'
+    # weight decay (scikit-learn's alpha) ten times stronger, and the feature layer's soft
+    # threshold (a patch's response below it is zero) halved or doubled.
+    **{
+        f"upright + {lever}": Variant(config, against=UPRIGHT_NAME)
+        for lever, config in {
+            "ten times the weight decay (l2 1e-4)": replace(UPRIGHT, l2=1e-4),
+            "half the feature threshold (0.25)": replace(UPRIGHT, feature_threshold=0.25),
+            "twice the feature threshold (1.0)": replace(UPRIGHT, feature_threshold=1.0),
+            "a hundred times the weight decay (l2 1e-3)": replace(UPRIGHT, l2=1e-3),
+            # The two that gained a little, together.
+            "ten times the weight decay, half the feature threshold": replace(
+                UPRIGHT, l2=1e-4, feature_threshold=0.25
+            ),
+        }.items()
+    },
 }
 RESULTS = MODELS_DIR / "experiments.json"
 REPORT = MODELS_DIR / "EXPERIMENTS.md"
