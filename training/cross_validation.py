@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +71,24 @@ class Fold:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """What one fold's networks answered, kept so that networks of two recipes can be
+    judged together (``mixed``): their logits, (networks, n, 10), before any temperature."""
+
+    pen_logits: npt.NDArray[np.float32]  # the fold's held-out writers
+    pen_labels: Labels
+    pen_writers: npt.NDArray[np.int16]
+    mnist_logits: npt.NDArray[np.float32]  # the MNIST validation digits
+    mnist_labels: Labels
+
+
+@dataclass(frozen=True)
 class CrossValidation:
     folds: list[Fold]
     per_digit: list[float]  # out-of-fold accuracy of each digit, all writers
     calibration: Calibration  # fitted and judged on the out-of-fold answers
     confusions: list[list[int]]  # out-of-fold, true x predicted
+    answers: list[Answers] = field(default_factory=list, repr=False)  # per fold; not stored
 
     @property
     def pen_mean(self) -> float:
@@ -139,7 +152,8 @@ def cross_validate(
     validation_writers = np.tile(writers, config.pen_validation_copies)
     mnist_train = _mnist(config, data, "mnist-train", cache)
     mnist_validation = _mnist(config, data, "mnist-validation", cache)
-    results, logits, labels, held_writers = [], [], [], []
+    results: list[Fold] = []
+    answered: list[Answers] = []
     every_fold = writer_folds(everyone, folds)
     for number, fold_writers in enumerate(every_fold, start=1):
         print(f"-- fold {number}/{folds}: writers {list(fold_writers)} held out", flush=True)
@@ -159,13 +173,17 @@ def cross_validate(
         del x_train
         model = trained.ensemble
         pixels, fold_labels = validation.pen
-        fold_logits = model.logits(pixels.astype(np.float32) / 255.0)
-        predicted = ensemble_probabilities(fold_logits, 1.0).argmax(axis=1)
-        mnist_predicted = model.predict_proba(mnist_validation[0].astype(np.float32) / 255.0)
+        answers = Answers(
+            model.logits(pixels.astype(np.float32) / 255.0),
+            fold_labels,
+            validation.pen_writers,
+            model.logits(mnist_validation[0].astype(np.float32) / 255.0),
+            mnist_validation[1],
+        )
         fold = Fold(
             writers=fold_writers,
-            pen_accuracy=float((predicted == fold_labels).mean()),
-            mnist_accuracy=float((mnist_predicted.argmax(axis=1) == mnist_validation[1]).mean()),
+            pen_accuracy=_accuracy(answers.pen_logits, answers.pen_labels),
+            mnist_accuracy=_accuracy(answers.mnist_logits, answers.mnist_labels),
             history=trained.history,
             seconds=round(time.perf_counter() - started, 1),
         )
@@ -175,27 +193,65 @@ def cross_validate(
             flush=True,
         )
         results.append(fold)
-        logits.append(fold_logits)
-        labels.append(fold_labels)
-        held_writers.append(validation.pen_writers)
-    return _pooled(results, logits, labels, held_writers)
+        answered.append(answers)
+    return _pooled(results, answered)
 
 
-def _pooled(
-    folds: list[Fold],
-    logits: list[npt.NDArray[np.float32]],
-    labels: list[Labels],
-    writers: list[npt.NDArray[np.int16]],
-) -> CrossValidation:
+def mixed(first: CrossValidation, second: CrossValidation, network: int = 0) -> CrossValidation:
+    """Network ``network`` of each of two recipes' folds, averaged as one ensemble of two.
+
+    Both recipes were cross-validated over the same folds, so each fold's pair never saw
+    its writers and nothing is chosen on them. A fold's time is each recipe's fold time
+    per network, added: about what training the two networks takes.
+    """
+    folds, answered = [], []
+    for fold_a, fold_b, a, b in zip(
+        first.folds, second.folds, first.answers, second.answers, strict=True
+    ):
+        if fold_a.writers != fold_b.writers or not np.array_equal(a.pen_labels, b.pen_labels):
+            raise ValueError("the two cross-validations read different folds")
+        both = Answers(
+            np.concatenate(
+                [a.pen_logits[network : network + 1], b.pen_logits[network : network + 1]]
+            ),
+            a.pen_labels,
+            a.pen_writers,
+            np.concatenate(
+                [a.mnist_logits[network : network + 1], b.mnist_logits[network : network + 1]]
+            ),
+            a.mnist_labels,
+        )
+        folds.append(
+            Fold(
+                writers=fold_a.writers,
+                pen_accuracy=_accuracy(both.pen_logits, both.pen_labels),
+                mnist_accuracy=_accuracy(both.mnist_logits, both.mnist_labels),
+                history=[fold_a.history[network], fold_b.history[network]],
+                seconds=round(
+                    fold_a.seconds / len(fold_a.history) + fold_b.seconds / len(fold_b.history), 1
+                ),
+            )
+        )
+        answered.append(both)
+    return _pooled(folds, answered)
+
+
+def _accuracy(logits: npt.NDArray[np.float32], labels: Labels) -> float:
+    """How many the averaged networks read right."""
+    return float((ensemble_probabilities(logits, 1.0).argmax(axis=1) == labels).mean())
+
+
+def _pooled(folds: list[Fold], answered: list[Answers]) -> CrossValidation:
     """The out-of-fold answers of all writers, together."""
-    all_logits = np.concatenate(logits, axis=1)
-    all_labels = np.concatenate(labels).astype(np.int64)
+    all_logits = np.concatenate([a.pen_logits for a in answered], axis=1)
+    all_labels = np.concatenate([a.pen_labels for a in answered]).astype(np.int64)
     predicted = ensemble_probabilities(all_logits, 1.0).argmax(axis=1)
     confusion = np.zeros((10, 10), np.int64)
     np.add.at(confusion, (all_labels, predicted), 1)
     per_digit = [float(confusion[d, d] / max(1, confusion[d].sum())) for d in range(10)]
-    calibration = calibrate(all_logits, all_labels, np.concatenate(writers))
-    return CrossValidation(folds, per_digit, calibration, confusion.tolist())
+    writers = np.concatenate([a.pen_writers for a in answered])
+    calibration = calibrate(all_logits, all_labels, writers)
+    return CrossValidation(folds, per_digit, calibration, confusion.tolist(), answered)
 
 
 def _pen_renders(

@@ -22,7 +22,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from training.cross_validation import FOLDS, cross_validate, honest
+from training.cross_validation import FOLDS, cross_validate, honest, mixed
 from training.export import MODELS_DIR
 from training.train import Config
 
@@ -51,6 +51,9 @@ class Variant:
     writers_left_out: int = 0  # train each fold on this many writers fewer
     # The variant it is paired with: the baseline, or for a lever added to a winner, that winner.
     against: str = ""
+    # Another variant whose networks join this one's: the first network of each recipe, read
+    # together as one ensemble of two (training.cross_validation.mixed).
+    mixed_with: str = ""
 
 
 BASELINE = "baseline: the recipe before these experiments, reduced"
@@ -203,6 +206,11 @@ VARIANTS: dict[str, Variant] = {
             ),
         }.items()
     },
+    # Eleventh round: the two networks read the drawing differently, one upright and one as
+    # drawn (each the first network of its recipe, same folds): do they err less together?
+    "upright + its second network reading as drawn (mixed views)": Variant(
+        UPRIGHT, against=UPRIGHT_NAME, mixed_with=SHIPPED_NAME
+    ),
 }
 RESULTS = MODELS_DIR / "experiments.json"
 REPORT = MODELS_DIR / "EXPERIMENTS.md"
@@ -212,6 +220,11 @@ def run(name: str) -> dict[str, Any]:
     """One variant, cross-validated: its figures as stored in the results file."""
     variant = VARIANTS[name]
     validation = cross_validate(variant.config, writers_left_out=variant.writers_left_out)
+    if variant.mixed_with:
+        other = VARIANTS[variant.mixed_with]
+        validation = mixed(
+            validation, cross_validate(other.config, writers_left_out=other.writers_left_out)
+        )
     return {
         "config": asdict(honest(variant.config)),
         "writers_left_out": variant.writers_left_out,

@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 
 from training import cross_validation
-from training.cross_validation import FOLDS, cross_validate, honest, writer_folds
+from training.cross_validation import (
+    FOLDS,
+    Answers,
+    CrossValidation,
+    Fold,
+    _pooled,
+    cross_validate,
+    honest,
+    mixed,
+    writer_folds,
+)
 from training.pendigits import PenDigit, load_pendigits
 from training.train import Config
 
@@ -86,6 +96,14 @@ def test_each_fold_trains_without_its_writers_and_reads_only_them(
     assert len(result.per_digit) == 10
     stored = result.to_json()
     assert stored["pen_mean"] == result.pen_mean and len(stored["folds"]) == FOLDS
+    assert "answers" not in stored  # the logits stay in memory, for mixed
+    # The answers kept are the ones the figures come from.
+    assert [a.pen_logits.shape[0] for a in result.answers] == [TINY.networks] * FOLDS
+    assert sum(len(a.pen_labels) for a in result.answers) == len(few_digits)
+    assert [
+        float((a.pen_logits.mean(axis=0).argmax(axis=1) == a.pen_labels).mean())
+        for a in result.answers
+    ] == pytest.approx([f.pen_accuracy for f in result.folds])
 
     # Six writers fewer: each fold trains without the next fold's writers too.
     seen.clear()
@@ -94,3 +112,62 @@ def test_each_fold_trains_without_its_writers_and_reads_only_them(
         left_out = set(folds[number]) | set(folds[(number + 1) % FOLDS])
         pen_trained = sum(n for w, n in per_writer.items() if w not in left_out)
         assert record["trained_on"] == mnist_training + pen_trained
+
+
+def _one_hot_logits(answers: list[int], sure: float) -> np.ndarray:
+    """One network's logits: `sure` for the answer, 0 elsewhere; (1, n, 10)."""
+    logits = np.zeros((1, len(answers), 10), np.float32)
+    logits[0, np.arange(len(answers)), answers] = sure
+    return logits
+
+
+def _recipe(pen: list[list[int]], mnist: list[int], sure: float) -> CrossValidation:
+    """A cross-validation of two networks per fold that answer alike: `pen[fold]`, `mnist`."""
+    folds, answered = [], []
+    for number, fold_answers in enumerate(pen):
+        labels = np.arange(len(fold_answers)) % 10
+        network = _one_hot_logits(fold_answers, sure)
+        answers = Answers(
+            np.concatenate([network, network]),
+            labels,
+            np.asarray([2 * number + (i % 2) for i in range(len(labels))], np.int16),
+            np.concatenate([_one_hot_logits(mnist, sure)] * 2),
+            np.arange(len(mnist)) % 10,
+        )
+        accuracy = float(np.mean(np.asarray(fold_answers) == labels))
+        history = [[(accuracy, 0.0)], [(accuracy, 0.0)]]
+        folds.append(Fold((2 * number, 2 * number + 1), accuracy, 0.0, history, 10.0))
+        answered.append(answers)
+    return _pooled(folds, answered)
+
+
+def test_mixed_reads_with_one_network_of_each_recipe() -> None:
+    truth = list(range(10)) * 2  # the labels _recipe gives twenty drawings
+    # A is wrong, and unsure, on the first two drawings of each fold; B, sure, on the third.
+    first = _recipe([[9, 9, *truth[2:]]] * FOLDS, truth, sure=2.0)
+    second = _recipe([[0, 1, 8, *truth[3:]]] * FOLDS, [5, *truth[1:]], sure=6.0)
+    assert [f.pen_accuracy for f in first.folds] == [0.9] * FOLDS
+    together = mixed(first, second)
+    # B's sure answers win: right on A's two misreads, wrong on its own.
+    assert [f.pen_accuracy for f in together.folds] == [0.95] * FOLDS
+    assert [f.mnist_accuracy for f in together.folds] == [0.95] * FOLDS
+    assert [f.writers for f in together.folds] == [f.writers for f in first.folds]
+    assert all(a.pen_logits.shape == (2, 20, 10) for a in together.answers)
+    assert together.confusions[2][8] == FOLDS and sum(map(sum, together.confusions)) == 100
+    assert [f.seconds for f in together.folds] == [10.0] * FOLDS  # 10 s / 2 networks, twice
+    assert len(together.folds[0].history) == 2
+
+
+def test_mixed_refuses_recipes_read_on_other_folds() -> None:
+    truth = list(range(10)) * 2
+    first = _recipe([truth] * FOLDS, truth, sure=2.0)
+    shifted = _recipe([truth] * (FOLDS + 1), truth, sure=2.0)
+    other = CrossValidation(
+        shifted.folds[1:],
+        shifted.per_digit,
+        shifted.calibration,
+        shifted.confusions,
+        shifted.answers[1:],
+    )
+    with pytest.raises(ValueError, match="different folds"):
+        mixed(first, other)
