@@ -211,14 +211,10 @@ def mixed(first: CrossValidation, second: CrossValidation, network: int = 0) -> 
         if fold_a.writers != fold_b.writers or not np.array_equal(a.pen_labels, b.pen_labels):
             raise ValueError("the two cross-validations read different folds")
         both = Answers(
-            np.concatenate(
-                [a.pen_logits[network : network + 1], b.pen_logits[network : network + 1]]
-            ),
+            np.stack([a.pen_logits[network], b.pen_logits[network]]),
             a.pen_labels,
             a.pen_writers,
-            np.concatenate(
-                [a.mnist_logits[network : network + 1], b.mnist_logits[network : network + 1]]
-            ),
+            np.stack([a.mnist_logits[network], b.mnist_logits[network]]),
             a.mnist_labels,
         )
         folds.append(
