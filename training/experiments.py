@@ -38,6 +38,7 @@ BASE = Config(
     feature_second_grid=0,
     feature_upper_kinds=0,
     deskew=False,
+    mixed_views=False,
     networks=1,
     hidden=(400,),
     epochs=6,
@@ -210,6 +211,11 @@ VARIANTS: dict[str, Variant] = {
     # drawn (each the first network of its recipe, same folds): do they err less together?
     "upright + its second network reading as drawn (mixed views)": Variant(
         UPRIGHT, against=UPRIGHT_NAME, mixed_with=SHIPPED_NAME
+    ),
+    # ... and as the recipe trains it (Config.mixed_views): one model whose second network
+    # reads the drawing as drawn through a feature layer of its own.
+    "upright + mixed views, trained as one model (the second network as drawn)": Variant(
+        replace(UPRIGHT, mixed_views=True), against=UPRIGHT_NAME
     ),
 }
 RESULTS = MODELS_DIR / "experiments.json"

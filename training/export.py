@@ -102,6 +102,9 @@ def write_model(
             "min_extent": MIN_EXTENT,
         },
         "features": _describe_features(ensemble.features),
+        # Mixed views (bundle format 7): the second layer, and which networks read it.
+        "other_features": _describe_features(ensemble.other_features),
+        "reads_other": list(ensemble.reads_other),
         "architecture": [[int(w.shape[0]), int(w.shape[1])] for w in ensemble.networks[0].weights],
         "networks": len(ensemble.networks),
         "temperature": ensemble.temperature,

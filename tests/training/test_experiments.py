@@ -56,6 +56,7 @@ LEVERS_BEFORE_THEY_EXISTED = {
     "feature_upper_kinds": 0,
     "feature_upper_grid": 2,
     "deskew": False,
+    "mixed_views": False,
 }
 
 

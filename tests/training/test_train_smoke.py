@@ -52,7 +52,7 @@ def test_smoke_training_writes_a_consistent_model_and_report(tmp_path: Path) -> 
     metrics = train(SMOKE, models_dir=tmp_path)
     metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
     assert metadata["sha256"] == sha256_of(tmp_path / "digit_model_28.joblib")
-    assert metadata["format"] == "digit-mlp-ensemble/6"
+    assert metadata["format"] == "digit-mlp-ensemble/7"
     assert metadata["training"]["config"]["subset"] == 1500
     assert metadata["training"]["config"]["pen_copies"] == 1
     assert metadata["metrics"] == metrics
@@ -202,7 +202,7 @@ def test_a_recipe_with_an_upper_layer_only_ships_and_reports_it(tmp_path: Path) 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_recipe_without_deskewing_reads_drawings_as_they_came(tmp_path: Path) -> None:
-    config = replace(TINY, deskew=False, piece_numbers=0)
+    config = replace(TINY, deskew=False, mixed_views=False, piece_numbers=0)
     train(config, models_dir=tmp_path)
     model = load_model(tmp_path / "digit_model_28.joblib")
     assert isinstance(model, MlpEnsemble) and model.features is not None
@@ -213,6 +213,37 @@ def test_a_recipe_without_deskewing_reads_drawings_as_they_came(tmp_path: Path) 
     # Standing drawings upright is the feature layer's step: no layer, no deskewing.
     with pytest.raises(ValueError, match="deskew"):
         train(replace(config, deskew=True, feature_kinds=0), models_dir=tmp_path / "none")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_mixed_views_give_the_second_network_the_drawing_as_drawn(tmp_path: Path) -> None:
+    config = replace(TINY, networks=2, keep=2, mixed_views=True, piece_numbers=12)
+    train(config, models_dir=tmp_path)
+    model = load_model(tmp_path / "digit_model_28.joblib")
+    assert isinstance(model, MlpEnsemble) and model.features is not None
+    assert model.other_features is not None and model.reads_other == (False, True)
+    # The first layer stands drawings upright (the piece head reads it); the second reads
+    # them as drawn, with filters learned from drawings as drawn.
+    assert model.features.deskew and not model.other_features.deskew
+    assert not np.array_equal(model.features.filters, model.other_features.filters)
+    assert model.pieces is not None
+    metadata = json.loads((tmp_path / "digit_model_28.json").read_text())
+    assert metadata["reads_other"] == [False, True]
+    assert metadata["other_features"]["deskew"] is False
+    assert metadata["training"]["config"]["mixed_views"] is True
+    report = (tmp_path / "REPORT.md").read_text()
+    assert "1 of the networks read the drawing as drawn instead" in report
+    # Each network answers from its own layer: the second's logits are its own network
+    # reading the as-drawn features, not the upright ones.
+    data = load_data(config)
+    pixels = validation_sets(config, data).pen[0][:20].astype(np.float32) / 255
+    logits = model.logits(pixels)
+    own = model.networks[1].logits(model.other_features.transform(pixels))
+    np.testing.assert_allclose(logits[1], own, rtol=1e-5, atol=1e-5)
+    # Mixed views read drawings upright and as drawn: without deskewing there is one view.
+    with pytest.raises(ValueError, match="mixed views"):
+        train(replace(config, deskew=False), models_dir=tmp_path / "none")
 
 
 def test_select_members_keeps_the_best_validating_subset() -> None:

@@ -6,7 +6,9 @@ a cold start never imports scikit-learn or SciPy: a convolution-like feature lay
 weights, their softmax averaged after dividing the logits by a temperature fitted on
 held-out writers, so that a confidence of 0.9 is right about nine times in ten. A model
 may also read each drawing moved by a pixel (its ``moves``): each network's logits are
-then averaged over those views before the softmax.
+then averaged over those views before the softmax. And some of its networks may read a
+second feature layer (``other_features``): with mixed views, the drawing as drawn where
+the first layer stands it upright, so the networks err on different drawings.
 Any other estimator saved with joblib that has ``predict_proba`` on 784 features is
 served too ("bring your own model").
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,18 +30,22 @@ from digits.inference.features import PLACED, Move, PatchFeatures
 from digits.inference.network import Network, softmax
 from digits.inference.pieces import PieceHead
 
-BUNDLE_FORMAT = "digit-mlp-ensemble/6"
+BUNDLE_FORMAT = "digit-mlp-ensemble/7"
 # Bundles of the earlier formats still load: the first (MLPs on raw pixels, no
 # temperature), the second (no piece head: numbers are cut by the shape rules), the
 # third (no moved views: each drawing is read as placed), the fourth (no upper
-# feature layer) and the fifth (drawings read as slanted as they came). A reader of an
-# earlier format refuses a sixth's bundle rather than read its drawings slanted.
-READABLE_FORMATS = frozenset({f"digit-mlp-ensemble/{number}" for number in range(1, 7)})
+# feature layer), the fifth (drawings read as slanted as they came) and the sixth (one
+# feature layer for every network). A reader of an earlier format refuses a later
+# format's bundle rather than read it wrongly.
+READABLE_FORMATS = frozenset({f"digit-mlp-ensemble/{number}" for number in range(1, 8)})
 MAX_MOVE = 2  # pixels: a view moved further could push ink off the 28x28 field
 FEATURES = 28 * 28
 CLASSES = 10
 
 Floats = npt.NDArray[np.float32]
+# What the networks read, per feature layer: (views, n, inputs) of the first layer (or the
+# pixels), and of the second layer if a network reads one.
+Views = tuple[Floats, Floats | None]
 
 
 class DigitModel(Protocol):
@@ -61,41 +67,56 @@ class MlpEnsemble:
     pieces: PieceHead | None = None  # one digit, several or part of one (digits.inference.pieces)
     # The views each drawing is read in, the first as placed (digits.inference.features).
     moves: tuple[Move, ...] = PLACED
+    # A second feature layer (bundle format 7), and for each network whether it reads that
+    # layer instead of the first (empty: none does). The piece head reads the first.
+    other_features: PatchFeatures | None = None
+    reads_other: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
         check_moves(self.moves, self.features)
+        check_layers(self)
 
     def predict_proba(self, pixels: Floats) -> Floats:
         return self._digits(self._views(pixels))
 
     def read_pieces(self, pixels: Floats) -> tuple[Floats, Floats | None]:
         """The digits' probabilities and, with a piece head, the kinds' (digits.inference.pieces),
-        from one pass of the feature layer; the head reads the drawing as placed."""
+        from one pass of the feature layers; the head reads the drawing as placed."""
         views = self._views(pixels)
-        kinds = None if self.pieces is None else self.pieces.probabilities(views[0])
+        kinds = None if self.pieces is None else self.pieces.probabilities(views[0][0])
         return self._digits(views), kinds
 
     def logits(self, pixels: Floats) -> Floats:
         """Each network's logits, averaged over the views: (networks, n, 10), before the
         temperature (what calibration fits it on)."""
-        return self._logits(self._views(pixels))
+        return np.stack(list(self._each_networks_logits(self._views(pixels))))
 
-    def _digits(self, views: Floats) -> Floats:
-        total = np.zeros((views.shape[1], CLASSES), dtype=np.float32)
+    def with_networks(self, members: tuple[int, ...]) -> MlpEnsemble:
+        """The same model with only these networks (each still reading its layer)."""
+        reads_other = tuple(self.reads_other[i] for i in members) if self.reads_other else ()
+        return replace(
+            self,
+            networks=tuple(self.networks[i] for i in members),
+            reads_other=reads_other if any(reads_other) else (),
+            other_features=self.other_features if any(reads_other) else None,
+        )
+
+    def _digits(self, views: Views) -> Floats:
+        total = np.zeros((views[0].shape[1], CLASSES), dtype=np.float32)
         for network_logits in self._each_networks_logits(views):
             total += softmax(network_logits * np.float32(1.0 / self.temperature))
         return total / np.float32(len(self.networks))
 
-    def _logits(self, views: Floats) -> Floats:
-        return np.stack(list(self._each_networks_logits(views)))
-
-    def _each_networks_logits(self, views: Floats) -> Iterator[Floats]:
-        count, rows, size = views.shape
-        if count == 1:  # the drawing as placed (serving's path): nothing to average
-            yield from (network.logits(views[0]) for network in self.networks)
-            return
-        flat = views.reshape(count * rows, size)  # one product per layer for every view
-        for network in self.networks:
+    def _each_networks_logits(self, views: Views) -> Iterator[Floats]:
+        first, other = views
+        reads_other = self.reads_other or (False,) * len(self.networks)
+        for network, on_other in zip(self.networks, reads_other, strict=True):
+            layer_views = other if on_other and other is not None else first
+            count, rows, size = layer_views.shape
+            if count == 1:  # the drawing as placed (serving's path): nothing to average
+                yield network.logits(layer_views[0])
+                continue
+            flat = layer_views.reshape(count * rows, size)  # one product per layer, every view
             yield network.logits(flat).reshape(count, rows, CLASSES).mean(axis=0)
 
     def inputs(self, pixels: Floats) -> Floats:
@@ -104,12 +125,16 @@ class MlpEnsemble:
         pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
         return pixels if self.features is None else self.features.transform(pixels)
 
-    def _views(self, pixels: Floats) -> Floats:
-        """(views, n, inputs): the feature layer's output for each move, or the pixels."""
+    def _views(self, pixels: Floats) -> Views:
+        """Per layer, (views, n, inputs): the first feature layer's output for each move (or
+        the pixels), and the second layer's, if a network reads it."""
         pixels = np.asarray(pixels, dtype=np.float32).reshape(-1, FEATURES)
         if self.features is None:
-            return pixels[np.newaxis]
-        return self.features.views(pixels, self.moves)
+            return pixels[np.newaxis], None
+        other = None
+        if self.other_features is not None:
+            other = self.other_features.views(pixels, self.moves)
+        return self.features.views(pixels, self.moves), other
 
     def to_bundle(self) -> dict[str, Any]:
         bundle: dict[str, Any] = {
@@ -125,12 +150,18 @@ class MlpEnsemble:
             bundle["pieces"] = self.pieces.to_bundle()
         if self.moves != PLACED:
             bundle["moves"] = [list(move) for move in self.moves]
+        if self.other_features is not None:  # only in bundles of format 7
+            bundle["other_features"] = self.other_features.to_bundle()
+            for network, on_other in zip(bundle["networks"], self.reads_other, strict=True):
+                network["reads_other"] = on_other
         return bundle
 
     @classmethod
     def from_bundle(cls, bundle: dict[str, Any]) -> MlpEnsemble:
         features = PatchFeatures.from_bundle(bundle["features"]) if bundle.get("features") else None
-        inputs = FEATURES if features is None else features.size
+        other = bundle.get("other_features")
+        other_features = PatchFeatures.from_bundle(other) if other else None
+        reads_other = tuple(bool(net.get("reads_other", False)) for net in bundle["networks"])
         temperature = float(bundle.get("temperature", 1.0))
         if not 0.05 <= temperature <= 20.0:
             raise ValueError(f"temperature {temperature} is out of range")
@@ -143,12 +174,19 @@ class MlpEnsemble:
         )
         if not networks:
             raise ValueError("bundle has no networks")
-        for net in networks:
+        if other_features is None and not any(reads_other):
+            reads_other = ()  # a bundle of format 6 or before: every network reads the first
+        elif other_features is None or features is None:
+            raise ValueError("a network reads a second feature layer the bundle lacks")
+        for net, on_other in zip(networks, reads_other or (False,) * len(networks), strict=True):
+            layer = other_features if on_other else features
+            inputs = FEATURES if layer is None else layer.size
             if net.weights[0].shape[0] != inputs or net.weights[-1].shape[1] != CLASSES:
                 raise ValueError(f"bundle networks must map {inputs} features to 10 classes")
+        inputs = FEATURES if features is None else features.size
         pieces = PieceHead.from_bundle(bundle["pieces"], inputs) if bundle.get("pieces") else None
         moves = tuple((int(down), int(right)) for down, right in bundle.get("moves", PLACED))
-        return cls(networks, features, temperature, pieces, moves)
+        return cls(networks, features, temperature, pieces, moves, other_features, reads_other)
 
 
 def check_moves(moves: tuple[Move, ...], features: PatchFeatures | None) -> None:
@@ -162,6 +200,16 @@ def check_moves(moves: tuple[Move, ...], features: PatchFeatures | None) -> None
         raise ValueError("the first view is the drawing as placed, and each view comes once")
     if any(abs(step) > MAX_MOVE for move in moves for step in move):
         raise ValueError(f"views are moved by at most {MAX_MOVE} pixels")
+
+
+def check_layers(model: MlpEnsemble) -> None:
+    """A second feature layer comes beside a first, and some network reads it."""
+    if model.other_features is None and not model.reads_other:
+        return
+    if model.features is None or model.other_features is None:
+        raise ValueError("a second feature layer needs a first, and the networks that read it")
+    if len(model.reads_other) != len(model.networks) or not any(model.reads_other):
+        raise ValueError("say for each network whether it reads the second feature layer")
 
 
 class EstimatorModel:

@@ -177,7 +177,8 @@ def test_a_bundle_with_features_and_temperature_round_trips(tmp_path: Path) -> N
         (network_for(features.size), network_for(features.size, 8)), features, 1.7
     )
     bundle = ensemble.to_bundle()
-    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/6"
+    assert bundle["format"] == BUNDLE_FORMAT == "digit-mlp-ensemble/7"
+    assert "other_features" not in bundle  # one feature layer for every network
     assert "moves" not in bundle  # read as placed
     assert bundle["temperature"] == 1.7 and bundle["features"]["grid"] == 2
     assert "pieces" not in bundle  # no head: numbers are cut by the shape rules
@@ -321,6 +322,107 @@ def test_views_are_refused_unless_placed_first_each_once_and_near(
     joblib.dump({**bundle, "moves": [list(move) for move in moves]}, path)
     with pytest.raises(ModelUnavailable, match="invalid"):
         load_model(path)
+
+
+def mixed_views_model() -> MlpEnsemble:
+    """Two networks on upright drawings, one on the drawings as drawn (a layer of its own,
+    with more filters, so the two layers' outputs differ in size too)."""
+    upright_layer = replace(random_features(), deskew=True)
+    as_drawn = random_features(kinds=6)
+    networks = (
+        network_for(upright_layer.size),
+        network_for(as_drawn.size, 8),
+        network_for(upright_layer.size, 10),
+    )
+    head = head_for(upright_layer.size)
+    return MlpEnsemble(
+        networks, upright_layer, 1.6, head, ONE_PIXEL_MOVES, as_drawn, (False, True, False)
+    )
+
+
+def test_mixed_views_give_each_network_its_own_layer_through_the_bundle(tmp_path: Path) -> None:
+    ensemble = mixed_views_model()
+    assert ensemble.features is not None and ensemble.other_features is not None
+    bundle = ensemble.to_bundle()
+    assert [network["reads_other"] for network in bundle["networks"]] == [False, True, False]
+    path = tmp_path / "mixed.joblib"
+    joblib.dump(bundle, path)
+    loaded = load_model(path)
+    assert isinstance(loaded, MlpEnsemble) and loaded.reads_other == (False, True, False)
+    assert loaded.other_features is not None and not loaded.other_features.deskew
+    # Small drawings, well inside the field: standing one upright moves no ink off it.
+    pixels = np.zeros((5, 28, 28), np.float32)
+    pixels[:, 9:19, 10:18] = RNG.random((5, 10, 8), dtype=np.float32)
+    pixels = pixels.reshape(5, -1)
+    # By hand: each network averages its logits over the moved drawings, read by its layer.
+    layers = (ensemble.features, ensemble.other_features, ensemble.features)
+    logits = np.stack(
+        [
+            np.mean(
+                [net.logits(layer.transform(moved_pixels(pixels, *m))) for m in ONE_PIXEL_MOVES],
+                axis=0,
+            )
+            for net, layer in zip(ensemble.networks, layers, strict=True)
+        ]
+    )
+    np.testing.assert_allclose(loaded.logits(pixels), logits, rtol=1e-5, atol=1e-5)
+    expected = np.mean([softmax_rows(each / 1.6) for each in logits], axis=0)
+    np.testing.assert_allclose(loaded.predict_proba(pixels), expected, atol=1e-6)
+    # The piece head reads the first (upright) layer, as placed.
+    _, kinds = loaded.read_pieces(pixels)
+    assert kinds is not None and ensemble.pieces is not None
+    head_logits = ensemble.pieces.network.logits(ensemble.features.transform(pixels))
+    np.testing.assert_allclose(kinds, softmax_rows(head_logits), atol=1e-6)
+    # As placed only (serving's one-drawing path): each network still reads its own layer.
+    placed = replace(ensemble, moves=PLACED)
+    by_hand = [
+        net.logits(layer.transform(pixels[:1]))
+        for net, layer in zip(placed.networks, layers, strict=True)
+    ]
+    np.testing.assert_allclose(placed.logits(pixels[:1]), np.stack(by_hand), rtol=1e-5, atol=1e-5)
+
+
+def test_choosing_networks_keeps_each_on_its_layer() -> None:
+    ensemble = mixed_views_model()
+    pixels = RNG.random((4, 784), dtype=np.float32)
+    both = ensemble.with_networks((1, 2))
+    assert both.reads_other == (True, False) and both.other_features is ensemble.other_features
+    np.testing.assert_allclose(both.logits(pixels), ensemble.logits(pixels)[1:], atol=1e-6)
+    # Without a network on the second layer, the model drops it: format 6's shape.
+    upright_only = ensemble.with_networks((0, 2))
+    assert upright_only.other_features is None and upright_only.reads_other == ()
+    np.testing.assert_allclose(
+        upright_only.logits(pixels), ensemble.logits(pixels)[[0, 2]], atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["no-second-layer", "nobody-reads-it", "wrong-size", "no-first-layer"],
+)
+def test_a_second_layer_bundle_that_does_not_fit_together_is_refused(
+    tmp_path: Path, change: str
+) -> None:
+    bundle = mixed_views_model().to_bundle()
+    if change == "no-second-layer":
+        del bundle["other_features"]
+    elif change == "nobody-reads-it":
+        for network in bundle["networks"]:
+            network["reads_other"] = False
+    elif change == "wrong-size":
+        bundle["networks"][0]["reads_other"] = True  # sized for the first layer
+    else:
+        del bundle["features"], bundle["pieces"], bundle["moves"]
+    path = tmp_path / "wrong.joblib"
+    joblib.dump(bundle, path)
+    with pytest.raises(ModelUnavailable, match="invalid"):
+        load_model(path)
+
+
+def test_a_format_6_reader_refuses_a_format_7_bundle() -> None:
+    # An older reader must not serve a bundle whose networks read layers it cannot build.
+    older = frozenset(f"digit-mlp-ensemble/{number}" for number in range(1, 7))
+    assert mixed_views_model().to_bundle()["format"] not in older
 
 
 def test_moved_views_need_a_feature_layer() -> None:
