@@ -273,7 +273,7 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
     reference = training.get("reference")  # a refit on every writer: its reference's figures
     features = metadata.get("features")
     layer = f"{_feature_layers(features)}, then " if features else ""
-    if metadata.get("other_features"):  # bundle format 7: mixed views
+    if features and metadata.get("other_features"):  # bundle format 7: mixed views
         as_drawn = sum(metadata.get("reads_other", []))
         layer = (
             f"{_feature_layers(features)}; {as_drawn} of the networks read the drawing as drawn"
