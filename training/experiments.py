@@ -332,6 +332,12 @@ def _shipped_note() -> str:
         if shipped.deskew
         else ""
     )
+    if shipped.mixed_views:
+        upright += (
+            " Its second network reads the drawing as drawn instead, through a feature layer of"
+            " its own (mixed views): the two err on different drawings, and together read the"
+            " writers better in every fold."
+        )
     return (
         f"Shipped (training.train.Config, full scale): pen strokes bent (elastic"
         f" {shipped.pen_elastic}), {shipped.pen_copies} renders of each pen digit,"
