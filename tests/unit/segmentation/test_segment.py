@@ -7,6 +7,7 @@ on white, 560x280. Digit shapes live in a 130x200 cell whose top is y = 40.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -287,7 +288,7 @@ def test_a_short_piece_the_head_reads_as_a_part_joins_the_digit_it_completes(
 def test_the_piece_head_of_a_model_without_one_is_none() -> None:
     model = load_model(MODEL)
     assert isinstance(model, MlpEnsemble)
-    plain = MlpEnsemble(model.networks, model.features, model.temperature)
+    plain = replace(model, pieces=None)
     assert model_kinds(plain) is None
 
 
