@@ -33,11 +33,19 @@ def ensemble_from_sklearn(
     scale: npt.NDArray[np.float32] | None = None,
 ) -> MlpEnsemble:
     """The numpy twin of the estimators' forward passes (network_from_sklearn)."""
-    for estimator in estimators:
-        if [int(c) for c in estimator.classes_] != list(range(10)):
-            raise ValueError("the estimator must be trained on all ten digits, 0-9")
-    networks = [network_from_sklearn(estimator, mean, scale) for estimator in estimators]
+    networks = [digit_network_from_sklearn(estimator, mean, scale) for estimator in estimators]
     return MlpEnsemble(tuple(networks), features)
+
+
+def digit_network_from_sklearn(
+    estimator: MLPClassifier,
+    mean: npt.NDArray[np.float32] | None = None,
+    scale: npt.NDArray[np.float32] | None = None,
+) -> Network:
+    """One digit network's numpy twin; its estimator must know all ten digits."""
+    if [int(c) for c in estimator.classes_] != list(range(10)):
+        raise ValueError("the estimator must be trained on all ten digits, 0-9")
+    return network_from_sklearn(estimator, mean, scale)
 
 
 def network_from_sklearn(

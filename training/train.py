@@ -50,7 +50,7 @@ from training import dataset
 from training.augment import Warp
 from training.calibrate import Calibration, calibrate
 from training.evaluate import evaluate, write_report
-from training.export import MODEL_NAME, MODELS_DIR, ensemble_from_sklearn, write_model
+from training.export import MODEL_NAME, MODELS_DIR, digit_network_from_sklearn, write_model
 from training.feedback import EMPTY, FeedbackSet
 from training.mnist import Mnist, load_mnist
 from training.patch_filters import learn_patch_features, learn_upper_layer
@@ -590,8 +590,8 @@ def fit_networks(
         )
         for member in (m for m in range(config.networks) if as_drawn[m] == bool(layer)):
             estimator, score, epochs = fit_network(config, member, f_train, y_train, held_out)
-            network = ensemble_from_sklearn([estimator], None, inputs.mean, inputs.scale)
-            fitted[member] = (network.networks[0], score, epochs)
+            network = digit_network_from_sklearn(estimator, inputs.mean, inputs.scale)
+            fitted[member] = (network, score, epochs)
         del f_train
     networks, scores, history = zip(*(fitted[m] for m in range(config.networks)), strict=True)
     trained = MlpEnsemble(
