@@ -17,12 +17,22 @@ from typing import Self
 LOOPBACK = "127.0.0.1"
 
 
+# Ports this process has handed out. A port is not bound until its server starts, so the
+# kernel may offer it again meanwhile: a stack's gateway and its emulator once drew the same
+# one, and every browser test behind them failed with "address already in use".
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A TCP port on the loopback interface that nothing listens on right now and that this
+    process has not handed out before."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind((LOOPBACK, 0))
+            port: int = probe.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def http_status(url: str, timeout: float) -> int:
