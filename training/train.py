@@ -273,6 +273,8 @@ def learn_features(config: Config, x_train: Pixels) -> Inputs:
         )
     if config.deskew and not config.feature_kinds:
         raise ValueError("deskew is the feature layer's step: it needs feature_kinds")
+    if config.mixed_views and not config.deskew:
+        raise ValueError("mixed views read drawings upright and as drawn: they need deskew")
     rng = np.random.default_rng((config.seed, 3))
     features = None
     if config.feature_kinds:
@@ -570,8 +572,6 @@ def fit_networks(
 ) -> Trained:
     """Stages 3-4 on rendered inputs: the feature layer (with mixed views, a second one that
     reads the drawings as drawn), then the networks, each on its layer's features."""
-    if config.mixed_views and not config.deskew:
-        raise ValueError("mixed views read drawings upright and as drawn: they need deskew")
     print("3/7 features")
     as_drawn = reads_as_drawn(config)
     layers = [learn_features(config, x_train)]
