@@ -44,6 +44,8 @@ class PenVariation:
     # Training only, off by default (held-out and evaluation drawings stay as written):
     # real styles the data under-represents, added as extra pen strokes (see add_styles);
     styles: bool = False
+    # the share of plain ones given a flag (and now and then a foot) (see flag_one);
+    flagged_ones: float = 0.0
     # the strokes themselves distorted (see distort_strokes), in shares of the digit's size:
     elastic: float = 0.0  # std-dev of a smooth displacement field over the digit
     stroke_shift: float = 0.0  # std-dev of each stroke's own offset from the others
@@ -85,13 +87,7 @@ def add_styles(strokes: Sequence[Stroke], label: int, rng: Generator) -> list[St
             float(top[0]) - height * rng.uniform(0.2, 0.45),
             float(top[1]) + height * rng.uniform(0.1, 0.3),
         )
-        # The flag is drawn first, into the top of the stem, as people do.
-        out.insert(0, _line(flag, (float(top[0]), float(top[1]))))
-        if rng.random() < 0.4:
-            bottom = every[np.argmax(every[:, 1])]
-            half = height * rng.uniform(0.15, 0.3)
-            bx, by = float(bottom[0]), float(bottom[1])
-            out.append(_line((bx - half, by), (bx + half, by)))
+        out = _with_flag_and_foot(out, every, flag, height, rng)
     elif label == 9 and draw < 0.3:
         # Continue the last stroke's end into a hook curling left and up.
         last = out[-1]
@@ -104,6 +100,48 @@ def add_styles(strokes: Sequence[Stroke], label: int, rng: Generator) -> list[St
         ).astype(np.float32)
         out[-1] = np.concatenate([last, hook])
     return out
+
+
+def _with_flag_and_foot(
+    strokes: list[Stroke],
+    every: Stroke,
+    flag: tuple[float, float],
+    height: float,
+    rng: Generator,
+) -> list[Stroke]:
+    """A one's strokes with a flag from ``flag`` into the stem's top, and now and then a
+    foot across its bottom. The flag is drawn first, into the top of the stem, as people do."""
+    top = every[np.argmin(every[:, 1])]
+    out = [_line(flag, (float(top[0]), float(top[1]))), *strokes]
+    if rng.random() < 0.4:
+        bottom = every[np.argmax(every[:, 1])]
+        half = height * rng.uniform(0.15, 0.3)
+        bx, by = float(bottom[0]), float(bottom[1])
+        out.append(_line((bx - half, by), (bx + half, by)))
+    return out
+
+
+# A flagged one's flag, as people draw it: from below and left of the stem's top, short,
+# and steeper than a seven's bar (a long flag near the level is a seven's top).
+FLAG_ANGLE_DEG = (20.0, 60.0)  # below the level
+FLAG_LENGTH = (0.15, 0.4)  # shares of the one's height
+
+
+def flag_one(strokes: Sequence[Stroke], rng: Generator, share: float) -> list[Stroke]:
+    """A plain one (a stem, narrower than half its height) given a flag, and now and then a
+    foot, with chance ``share``: the styles of ones real users draw and the pen writers
+    rarely did. Other drawings come back as they were, and draw no random numbers."""
+    out = list(strokes)
+    every = np.concatenate(out)
+    (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
+    height = max(float(y1 - y0), 1.0)
+    if float(x1 - x0) >= 0.5 * height or rng.random() >= share:
+        return out
+    top = every[np.argmin(every[:, 1])]
+    length = height * rng.uniform(*FLAG_LENGTH)
+    angle = math.radians(rng.uniform(*FLAG_ANGLE_DEG))
+    flag = (float(top[0]) - length * math.cos(angle), float(top[1]) + length * math.sin(angle))
+    return _with_flag_and_foot(out, every, flag, height, rng)
 
 
 JOIN_REACH = 0.35  # of the digit's size: farther apart, no one draws them in one go
@@ -207,6 +245,8 @@ def render_pen_digit(
     """One random canvas drawing of a pen digit (mode L, 280x280)."""
     if variation.styles:
         strokes = add_styles(strokes, label, rng)
+    if variation.flagged_ones and label == 1:
+        strokes = flag_one(strokes, rng, variation.flagged_ones)
     strokes = distort_strokes(strokes, rng, variation)
     placed, brush = place_strokes(strokes, rng, variation)
     return paint_strokes(placed, brush=brush)

@@ -74,6 +74,10 @@ class Config:
     pen_copies: int = 24  # canvas drawings of each training writer's pen digit
     pen_validation_copies: int = 4  # ... of each held-out writer's digit
     pen_styles: bool = False  # add style strokes (slashed 0, barred 7, ...) to some renders
+    # The share of the training writers' plain ones drawn with a flag, now and then a foot
+    # (training.pen_augment.flag_one): the pen writers rarely drew them so, people do, and
+    # the model read such ones as 7 (models/REPORT.md). Ties on the writers (EXPERIMENTS.md).
+    pen_flagged_ones: float = 0.3
     # The training writers' strokes distorted (training.pen_augment.distort_strokes):
     pen_elastic: float = 0.08  # won across folds (models/EXPERIMENTS.md)
     pen_stroke_shift: float = 0.0
@@ -213,6 +217,7 @@ def pen_variation(config: Config) -> PenVariation:
     """How the training writers' pen digits are varied when they are drawn."""
     return PenVariation(
         styles=config.pen_styles,
+        flagged_ones=config.pen_flagged_ones,
         elastic=config.pen_elastic,
         stroke_shift=config.pen_stroke_shift,
         stroke_turn_deg=config.pen_stroke_turn_deg,
@@ -612,7 +617,9 @@ def config_from_json(training: dict[str, Any]) -> Config:
     made before the held-out writers were recorded in it held out the fixed six)."""
     saved = dict(training["config"])
     saved["hidden"] = tuple(saved["hidden"])
-    saved.setdefault("mixed_views", False)  # a model made before the lever existed
+    # Models made before a lever existed trained without it.
+    saved.setdefault("mixed_views", False)
+    saved.setdefault("pen_flagged_ones", 0.0)
     saved["held_out_writers"] = tuple(
         saved.get("held_out_writers", training.get("held_out_writers", sorted(HELD_OUT_WRITERS)))
     )

@@ -57,6 +57,7 @@ LEVERS_BEFORE_THEY_EXISTED = {
     "feature_upper_grid": 2,
     "deskew": False,
     "mixed_views": False,
+    "pen_flagged_ones": 0.0,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -9,10 +10,13 @@ import pytest
 
 from training.page_render import CANVAS_SIZE, paint_strokes
 from training.pen_augment import (
+    FLAG_ANGLE_DEG,
+    FLAG_LENGTH,
     JOIN_REACH,
     PenVariation,
     add_styles,
     distort_strokes,
+    flag_one,
     place_strokes,
     render_pen_digit,
     resample,
@@ -147,6 +151,55 @@ def test_styles_add_strokes_only_to_the_digits_they_are_for(digits: list[PenDigi
     for label, share in ((0, 0.2), (7, 0.3), (9, 0.3)):
         assert styled[label] / seen[label] == pytest.approx(share, abs=0.15), label
     assert styled[1] > 0
+
+
+def test_a_flagged_one_gets_a_flag_into_its_top_steeper_than_a_sevens_bar(
+    digits: list[PenDigit],
+) -> None:
+    rng = np.random.default_rng(11)
+    ones = [d for d in digits if d.label == 1]
+    flagged = feet = 0
+    for digit in ones:
+        every = np.concatenate(digit.strokes)
+        (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
+        height = float(y1 - y0)
+        out = flag_one(digit.strokes, rng, share=1.0)
+        if x1 - x0 >= 0.5 * height:  # already more than a stem: left as drawn
+            assert len(out) == len(digit.strokes)
+            continue
+        flagged += 1
+        flag, top = out[0][0], out[0][-1]
+        # Drawn first, ending at the stem's top, from below and left of it.
+        np.testing.assert_allclose(top, every[np.argmin(every[:, 1])])
+        run, drop = float(top[0] - flag[0]), float(flag[1] - top[1])
+        assert FLAG_ANGLE_DEG[0] <= math.degrees(math.atan2(drop, run)) <= FLAG_ANGLE_DEG[1]
+        assert FLAG_LENGTH[0] <= math.hypot(run, drop) / height <= FLAG_LENGTH[1]
+        for new, old in zip(out[1 : 1 + len(digit.strokes)], digit.strokes, strict=True):
+            np.testing.assert_array_equal(new, old)
+        if len(out) == len(digit.strokes) + 2:
+            feet += 1
+            foot = out[-1]
+            assert foot[0][1] == foot[-1][1] == every[:, 1].max()  # level, at the bottom
+    assert flagged >= 5
+    assert 0 < feet < flagged
+
+
+def test_flagging_ones_leaves_other_digits_and_their_random_stream_alone(
+    digits: list[PenDigit],
+) -> None:
+    rng, twin = np.random.default_rng(12), np.random.default_rng(12)
+    for digit in digits:
+        if digit.label == 1:
+            continue
+        variation = replace(EXACT, flagged_ones=1.0)
+        styled = render_pen_digit(digit.strokes, digit.label, rng, variation)
+        plain = render_pen_digit(digit.strokes, digit.label, twin, EXACT)
+        np.testing.assert_array_equal(np.asarray(styled), np.asarray(plain))
+    # At share 0 no one is flagged, at a share between some are.
+    ones = [d for d in digits if d.label == 1]
+    assert all(len(flag_one(d.strokes, rng, share=0.0)) == len(d.strokes) for d in ones)
+    changed = [len(flag_one(d.strokes, rng, share=0.3)) > len(d.strokes) for d in ones * 20]
+    assert 0.1 < np.mean(changed) < 0.3
 
 
 def test_without_styles_a_render_is_the_placed_strokes_painted(digits: list[PenDigit]) -> None:
