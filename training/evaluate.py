@@ -47,7 +47,6 @@ from training import dataset
 from training.calibrate import BINS, calibration_error, reliability
 from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
 from training.mnist import Mnist, load_mnist
-from training.pen_augment import PenVariation
 from training.pendigits import PenDigit, load_pendigits, split_by_writer
 from training.review import report_lines
 
@@ -61,7 +60,7 @@ SET_TITLES = {
     "pen_seen": "Real pen, the same six writers, seen in training (a refit)",
     "pen_flagged_ones": "Real pen, held-out writers' ones, each plain one given a flag",
 }
-FLAGGED_ONES = PenVariation(flagged_ones=1.0)
+FLAGGED_ONES = replace(dataset.AS_WRITTEN, flagged_ones=1.0)  # every plain one flagged
 
 
 def held_out_renders(
