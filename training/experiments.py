@@ -345,6 +345,13 @@ def _shipped_note() -> str:
             " its own (mixed views): the two err on different drawings, and together read the"
             " writers better in every fold."
         )
+    if shipped.pen_flagged_ones:
+        upright += (
+            f" {shipped.pen_flagged_ones:.0%} of the training writers' plain ones are drawn with"
+            " a flag, now and then a foot, the one tie that ships: the writers' own ones are"
+            " mostly plain, so the folds cannot show the style, and a model without it reads"
+            " their ones with a flag as sevens (models/REPORT.md, the flagged-ones row)."
+        )
     return (
         f"Shipped (training.train.Config, full scale): pen strokes bent (elastic"
         f" {shipped.pen_elastic}), {shipped.pen_copies} renders of each pen digit,"
