@@ -132,6 +132,14 @@ REFERENCE_GATES = (
         floor=0.99,
         why="the held-out writers' ~3k pen drawings, seeds fixed: deterministic, so 0.1 pt",
     ),
+    Gate(
+        "pen_flagged_ones_accuracy",
+        accuracy_on("pen_flagged_ones"),
+        FULL_SET_TOLERANCE,
+        # 97.76 % when the lever came; the model before it read 95.19 % (issue 20's ones).
+        floor=0.965,
+        why="the held-out writers' 312 ones, flagged, seeds fixed: deterministic, so 0.1 pt",
+    ),
 )
 GATES = {MODELS: SHIPPED_GATES, REFERENCE: REFERENCE_GATES}
 
