@@ -87,7 +87,7 @@ def add_styles(strokes: Sequence[Stroke], label: int, rng: Generator) -> list[St
             float(top[0]) - height * rng.uniform(0.2, 0.45),
             float(top[1]) + height * rng.uniform(0.1, 0.3),
         )
-        out = _with_flag_and_foot(out, every, flag, height, rng)
+        out = _with_flag_and_foot(out, every, top, flag, height, rng)
     elif label == 9 and draw < 0.3:
         # Continue the last stroke's end into a hook curling left and up.
         last = out[-1]
@@ -105,13 +105,14 @@ def add_styles(strokes: Sequence[Stroke], label: int, rng: Generator) -> list[St
 def _with_flag_and_foot(
     strokes: list[Stroke],
     every: Stroke,
+    top: Stroke,
     flag: tuple[float, float],
     height: float,
     rng: Generator,
 ) -> list[Stroke]:
-    """A one's strokes with a flag from ``flag`` into the stem's top, and now and then a
-    foot across its bottom. The flag is drawn first, into the top of the stem, as people do."""
-    top = every[np.argmin(every[:, 1])]
+    """A one's strokes with a flag from ``flag`` into the stem's ``top`` (the point the
+    caller aimed the flag from), and now and then a foot across its bottom. The flag is
+    drawn first, into the top of the stem, as people do."""
     out = [_line(flag, (float(top[0]), float(top[1]))), *strokes]
     if rng.random() < 0.4:
         bottom = every[np.argmax(every[:, 1])]
@@ -141,7 +142,7 @@ def flag_one(strokes: Sequence[Stroke], rng: Generator, share: float) -> list[St
     length = height * rng.uniform(*FLAG_LENGTH)
     angle = math.radians(rng.uniform(*FLAG_ANGLE_DEG))
     flag = (float(top[0]) - length * math.cos(angle), float(top[1]) + length * math.sin(angle))
-    return _with_flag_and_foot(out, every, flag, height, rng)
+    return _with_flag_and_foot(out, every, top, flag, height, rng)
 
 
 JOIN_REACH = 0.35  # of the digit's size: farther apart, no one draws them in one go
