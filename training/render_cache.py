@@ -26,6 +26,7 @@ SOURCES = (
     ROOT / "training" / "page_render.py",
     ROOT / "training" / "pen_augment.py",
     ROOT / "function" / "digits" / "reading" / "preprocess.py",
+    ROOT / "function" / "digits" / "reading" / "strokes.py",
 )
 
 Arrays = tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]

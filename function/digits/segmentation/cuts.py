@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from digits.segmentation.components import BoolImage, Component, Ints
+from digits.segmentation.components import Component, Ints
 
 # Cuts run within the middle of a blob, leaving this fraction of its width each side.
 CUT_BAND = 0.1
@@ -164,16 +164,3 @@ def _cheapest_ends(total: npt.NDArray[np.float32], spacing: int) -> list[int]:
         if all(abs(column - other) >= spacing for other in chosen):
             chosen.append(int(column))
     return chosen
-
-
-def stroke_width(mask: BoolImage) -> float:
-    """The typical stroke width: ink area over the strokes' length.
-
-    A stroke of length L crosses about L rows or L columns, or a mix as it slants:
-    the runs of ink along rows and along columns, h and v, give L ~ hypot(h, v).
-    """
-    if not mask.any():
-        return 0.0
-    along_rows = np.count_nonzero(mask[:, 1:] > mask[:, :-1]) + np.count_nonzero(mask[:, 0])
-    along_columns = np.count_nonzero(mask[1:] > mask[:-1]) + np.count_nonzero(mask[0])
-    return float(np.count_nonzero(mask)) / float(np.hypot(along_rows, along_columns))

@@ -38,8 +38,9 @@ import numpy.typing as npt
 from digits.inference.model import DigitModel, MlpEnsemble
 from digits.inference.pieces import ONE, PART, SEVERAL
 from digits.reading.preprocess import INK_THRESHOLD, MIN_EXTENT, FloatImage, fit_and_centre
+from digits.reading.strokes import stroke_width
 from digits.segmentation.components import Box, Component, label
-from digits.segmentation.cuts import Cut, find_cuts, stroke_width
+from digits.segmentation.cuts import Cut, find_cuts
 
 # Scores crops of ink (as Piece.crop) by how much each looks like one digit, in [0, 1].
 Scorer = Callable[[Sequence[FloatImage]], Sequence[float]]

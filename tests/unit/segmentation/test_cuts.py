@@ -1,5 +1,5 @@
 """Candidate cuts (digits.segmentation.cuts) on blobs drawn to order: where the cheapest
-path runs, what each side must hold, what a cut crosses, and the stroke width."""
+path runs, what each side must hold, and what a cut crosses."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from digits.segmentation.cuts import (
     _path_totals,
     _trace,
     find_cuts,
-    stroke_width,
 )
 
 
@@ -172,31 +171,6 @@ def test_path_totals_add_each_row_to_the_cheapest_of_the_three_above() -> None:
     # Straight down, or one column over for 0.5 more.
     np.testing.assert_allclose(totals[1], [1.0 + 4.0, 1.5 + 5.0, 2.5 + 6.0])
     np.testing.assert_allclose(totals[2], [5.0, 5.5, 7.0])
-
-
-@pytest.mark.parametrize("width", [1, 3, 6])
-def test_stroke_width_of_upright_and_flat_bars(width: int) -> None:
-    upright = np.zeros((50, 30), bool)
-    upright[5:45, 10 : 10 + width] = True  # 40 rows long
-    flat = upright.T.copy()
-    # Area / hypot(runs along rows, runs along columns): 40w / hypot(40, w).
-    expected = 40 * width / np.hypot(40, width)
-    assert stroke_width(upright) == pytest.approx(expected)
-    assert stroke_width(flat) == pytest.approx(expected)
-
-
-def test_stroke_width_counts_runs_that_start_at_the_edges() -> None:
-    edge = np.zeros((10, 10), bool)
-    edge[0, :] = True  # a bar along the first row: 10 columns start there
-    edge[:, 0] = True  # and down the first column
-    assert stroke_width(edge) == pytest.approx(19 / np.hypot(10, 10))
-    # Runs that start at the edge add to those that start inside, they do not cancel them.
-    both = np.zeros((10, 10), bool)
-    both[:, 0] = both[:, 5] = True  # two upright bars: 20 runs along rows
-    both[0, 7:9] = True  # a short flat one on the top edge: 1 along rows, 2 along columns
-    both[4:6, 2] = True  # a short upright one inside: 2 along rows, 1 along columns
-    assert stroke_width(both) == pytest.approx(24 / np.hypot(23, 5))
-    assert stroke_width(np.zeros((4, 4), bool)) == 0.0
 
 
 def test_a_cut_with_nothing_on_one_side_is_refused() -> None:
