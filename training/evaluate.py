@@ -15,7 +15,11 @@ Sets, all from MNIST test (never used for training or model selection):
   given a flag into its top, now and then a foot, by training's own ``flag_one``: the
   style of one people draw and these writers rarely did. A stress set of a generator
   training may use, not real drawings: it shows whether the model reads the style at all,
-  so it is read by the model that never saw the writers (a refit reports its reference's).
+  so it is read by the model that never saw the writers (a refit reports its reference's);
+- ``pen_fine_pen``: those writers' digits drawn the same way with a fine pen (3-8 px on the
+  280 canvas, as a client's own 560-pixel canvas with a 6-16 px pen sends them; the page's
+  brush is 25): a stress set of what preprocessing does with strokes finer than any in
+  training (digits.reading.strokes), read by the reference too.
 Writes models/REPORT.md, a confusion-matrix PNG, grids of misread inputs, the
 reliability diagram, and refreshes the metrics in the model's JSON.
 """
@@ -59,8 +63,13 @@ SET_TITLES = {
     "pen_held_out": "Real pen, held-out writers",
     "pen_seen": "Real pen, the same six writers, seen in training (a refit)",
     "pen_flagged_ones": "Real pen, held-out writers' ones, each plain one given a flag",
+    "pen_fine_pen": "Real pen, held-out writers, drawn with a fine pen (3-8 px)",
 }
 FLAGGED_ONES = replace(dataset.AS_WRITTEN, flagged_ones=1.0)  # every plain one flagged
+FINE_PEN = replace(dataset.AS_WRITTEN, brush=(3.0, 8.0))
+# Sets of the held-out writers drawn in one style: accuracy alone (no per-digit row, no
+# confusion panel), read by the model that never saw the writers.
+STRESS_SETS = ("pen_flagged_ones", "pen_fine_pen")
 
 
 def held_out_renders(
@@ -88,6 +97,9 @@ def build_sets(
         "pen_held_out": held_out_renders(held_out),
         "pen_flagged_ones": dataset.render_pen(
             ones, PEN_COPIES, (EVAL_SEED, 4), "flagged ones", FLAGGED_ONES
+        ),
+        "pen_fine_pen": dataset.render_pen(
+            held_out, PEN_COPIES, (EVAL_SEED, 5), "fine pen", FINE_PEN
         ),
         "mnist_test": (dataset.preprocess_mnist(images), labels),
         "canvas_fill": (
@@ -118,11 +130,11 @@ def evaluate(
     confusions = {}
     wrong_examples: list[tuple[npt.NDArray[np.uint8], int, int]] = []
     for name, (pixels, labels) in build_sets(mnist, limit).items():
-        if name == "pen_flagged_ones" and (writers_seen or not len(labels)):
-            continue  # the model saw these writers' ones, flagged by training: its reference's
+        if name in STRESS_SETS and (writers_seen or not len(labels)):
+            continue  # the model saw these writers: its reference's figures are the ones
         probabilities = model.predict_proba(pixels.astype(np.float32) / 255.0)
         predicted = probabilities.argmax(axis=1)
-        if name == "pen_flagged_ones":  # ones only: no per-digit row, no confusion panel
+        if name in STRESS_SETS:
             metrics[f"{name}_accuracy"] = round(float((predicted == labels).mean()), 5)
             continue
         if name == "pen_held_out" and writers_seen:
@@ -320,7 +332,7 @@ def write_report(metadata: dict[str, Any], models_dir: Path = MODELS_DIR) -> Pat
             f"| {SET_TITLES[name]}, read by the reference `{reference['version']}` "
             f"(the same recipe without them) | "
             f"{reference['metrics'][f'{name}_accuracy']:.2%} |"
-            for name in ("pen_held_out", "pen_flagged_ones")
+            for name in ("pen_held_out", *STRESS_SETS)
             if f"{name}_accuracy" in reference["metrics"]
         ]
     if "validation_accuracy_pen_held_out" in training:
