@@ -19,7 +19,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 # The SAM CLI would otherwise try to send usage telemetry.
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: docs screenshots experiments evaluate-numbers evaluate-placement lambda-local lambda-memory help venv sam test lint typecheck unit run train train-reference evaluate evaluate-reference benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
+.PHONY: docs screenshots experiments evaluate-numbers evaluate-placement evaluate-pens lambda-local lambda-memory help venv sam test lint typecheck unit run train train-reference evaluate evaluate-reference benchmark events clean infra-venv infra-lint test-js test-browser browser-deps load-soak reliability-report
 
 help:
 	@echo "make run        serve the page and the API at http://127.0.0.1:$(PORT) (PORT= to change)"
@@ -40,6 +40,7 @@ help:
 	@echo "make experiments  compare model choices on held-out writers (models/EXPERIMENTS.md)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
 	@echo "make evaluate-placement  the reference on its writers placed off centre (prints a table)"
+	@echo "make evaluate-pens       the reference on its writers drawn with fine to thick pens (a table)"
 	@echo "make deploy     build, deploy and upload the page to AWS (docs/ci-cd.md); make destroy"
 	@echo "make lock       rewrite the hashed dependency locks from the pins; make sbom: the SBOM"
 
@@ -205,6 +206,10 @@ evaluate-numbers: venv
 # The reference on its held-out writers' drawings placed off MNIST's exact centre (~1 min).
 evaluate-placement: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_placement
+
+# The reference on its held-out writers drawn with one pen width each, fine to thick (~2 min).
+evaluate-pens: venv
+	PYTHONPATH=function:. $(PY) -m training.evaluate_pens
 
 # Feedback review (docs/feedback.md): screen SOURCE (s3://bucket/feedback/ or a local copy)
 # into data/review/: contact sheets and the decisions file a person confirms before training.

@@ -18,7 +18,7 @@ FloatImage = npt.NDArray[np.float32]
 BoolImage = npt.NDArray[np.bool_]
 
 # The thinnest stroke the model is given, in pixels of the 20-pixel fit. Chosen on the
-# held-out writers drawn with fine pens (docs/preprocessing.md): thinner strokes read worse,
+# held-out writers drawn with fine pens (docs/model.md, "Fine pens"): thinner strokes read worse,
 # and thickening strokes already this wide gained nothing.
 MIN_FIELD_STROKE = 1.5
 

@@ -1,0 +1,112 @@
+"""How the reference reads the held-out writers drawn with one pen width, fine to thick.
+
+    make evaluate-pens     (= python -m training.evaluate_pens [--limit N])
+
+Training draws the pen digits with brushes of 10 to 36 pixels on the 280 canvas, and the page
+draws with 25; a client's own canvas may draw much finer (a 560-pixel canvas with a 10-pixel
+pen sends, once halved, a 5-pixel stroke). For each brush width every held-out digit is drawn
+once, as `pen_held_out` draws them (fixed seeds; the same size, slant and placement at every
+width), and read by the reference as served, fine strokes thickened
+(digits.reading.strokes), and with that step off, as preprocessing read them before it. Only
+the reference reads these writers as unseen: a refit trained on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, replace
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+from tqdm import tqdm
+
+from digits.inference.model import DigitModel, load_model
+from digits.reading import strokes
+from digits.reading.preprocess import preprocess
+from training.dataset import AS_WRITTEN
+from training.evaluate import EVAL_SEED
+from training.evaluate_placement import model_name
+from training.export import MODEL_NAME, REFERENCE_DIR
+from training.pen_augment import render_pen_digit
+from training.pendigits import PenDigit, load_pendigits, split_by_writer
+
+BRUSHES = (3, 5, 7, 10, 15, 25, 36)  # pixels on the 280 canvas; the page's is 25
+
+
+@dataclass(frozen=True)
+class PenRow:
+    brush: int
+    served: float  # accuracy as served (fine strokes thickened)
+    unthickened: float  # accuracy with the thickening off
+    thickened: float  # the share of drawings the thickening changed
+
+
+def read_with_pens(
+    model: DigitModel, held_out: list[PenDigit], brushes: tuple[int, ...] = BRUSHES
+) -> list[PenRow]:
+    """One row per brush width: the same drawings read as served and unthickened."""
+    labels = np.asarray([digit.label for digit in held_out])
+    rows = []
+    bar = tqdm(total=len(brushes) * len(held_out), desc="pens", unit="drawing")
+    for brush in brushes:
+        variation = replace(AS_WRITTEN, brush=(float(brush), float(brush)))
+        served, plain = [], []
+        for index, digit in enumerate(held_out):
+            rng = np.random.default_rng((EVAL_SEED, 6, index))
+            image = render_pen_digit(digit.strokes, digit.label, rng, variation)
+            served.append(preprocess(image).reshape(-1))
+            with mock.patch.object(strokes, "MIN_FIELD_STROKE", 0.0):
+                plain.append(preprocess(image).reshape(-1))
+            bar.update()
+        as_served, unthickened = np.stack(served), np.stack(plain)
+        changed = float(np.mean(np.any(as_served != unthickened, axis=1)))
+        rows.append(
+            PenRow(
+                brush,
+                _accuracy(model, as_served, labels),
+                _accuracy(model, unthickened, labels),
+                changed,
+            )
+        )
+    bar.close()
+    return rows
+
+
+def _accuracy(model: DigitModel, pixels: np.ndarray, labels: np.ndarray) -> float:
+    return float((model.predict_proba(pixels).argmax(axis=1) == labels).mean())
+
+
+def markdown(rows: list[PenRow], version: str) -> str:
+    lines = [
+        f"Held-out writers' digits, each drawn once per pen width, read by `{version}`:",
+        "",
+        "| pen (px on the 280 canvas) | as served | fine strokes not thickened "
+        "| drawings thickened |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row.brush}{' (the page)' if row.brush == 25 else ''} | {row.served:.2%} "
+        f"| {row.unthickened:.2%} | {row.thickened:.0%} |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models-dir", type=Path, default=REFERENCE_DIR)
+    parser.add_argument("--limit", type=int, default=0, help="only every n-th digit (tests)")
+    args = parser.parse_args(argv)
+    model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
+    held_out = split_by_writer(load_pendigits())[1]
+    if args.limit:
+        held_out = held_out[:: args.limit]
+    version = model_name(args.models_dir / f"{MODEL_NAME}.joblib")
+    print(markdown(read_with_pens(model, held_out), version))
+
+
+if __name__ == "__main__":
+    main()
