@@ -12,7 +12,7 @@ from tests.support.requirements import pins
 from tests.training.mnist_facts import TEST_LABEL_COUNTS
 
 from digits.inference.model import MlpEnsemble, load_model, sha256_of
-from training.evaluate import PEN_COPIES, SET_TITLES
+from training.evaluate import PEN_COPIES, SET_TITLES, STRESS_SETS
 from training.pendigits import load_pendigits, split_by_writer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,12 +62,13 @@ def test_metadata_states_every_evaluation_figure_consistently(metadata: dict[str
     pen_counts = [PEN_COPIES * sum(d.label == k for d in held_out) for k in range(10)]
     pen = "pen_held_out" if metadata["training"]["held_out_writers"] else "pen_seen"
     names = ["mnist_test", "canvas_fill", "canvas_small", pen]
-    # The flagged ones are read by the model that never saw their writers (no per-digit row).
-    flagged = ["pen_flagged_ones"] if pen == "pen_held_out" else []
+    # The stress sets (flagged ones, a fine pen) are read by the model that never saw their
+    # writers, and have no per-digit row.
+    stress = list(STRESS_SETS) if pen == "pen_held_out" else []
     assert {key.removesuffix("_accuracy") for key in metrics if key.endswith("_accuracy")} == set(
-        names + flagged
+        names + stress
     )
-    assert all(name in SET_TITLES and f"{name}_per_digit" not in metrics for name in flagged)
+    assert all(name in SET_TITLES and f"{name}_per_digit" not in metrics for name in stress)
     for name in names:
         assert name in SET_TITLES
         per_digit = metrics[f"{name}_per_digit"]
