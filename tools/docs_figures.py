@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from tools.aws.cfn_eval import load_template
+from training.evaluate_pens import PENS_JSON
+from training.evaluate_pens import from_json as pens_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_JSON = ROOT / "models" / "digit_model_28.json"
@@ -33,6 +35,7 @@ NUMBERS_RESULTS = ROOT / "models" / "numbers.json"
 # The shipped model's reference (the same recipe, six writers held out): its held-out figures.
 REFERENCE_NUMBERS = ROOT / "models" / "reference" / "numbers.json"
 TEMPLATE = ROOT / "template.yaml"
+PENS_RESULTS = ROOT / "models" / "reference" / PENS_JSON
 
 # The evaluation sets the model's JSON may report (metrics.<key>_accuracy), best known
 # first; a set not named here is still shown, under its key.
@@ -74,6 +77,7 @@ class Reports:
     load: dict[str, Any] | None
     memory_mb: int
     numbers: dict[str, Any] | None = None  # make evaluate-numbers' figures
+    pens: dict[str, Any] | None = None  # make evaluate-pens' figures (the reference's)
 
 
 def read_reports() -> Reports:
@@ -84,6 +88,7 @@ def read_reports() -> Reports:
         load=_optional_json(LOAD_RESULTS),
         memory_mb=int(parameters["MemorySize"]["Default"]),
         numbers=_numbers(),
+        pens=_optional_json(PENS_RESULTS),
     )
 
 
@@ -275,10 +280,18 @@ def cost_table(reports: Reports) -> str:
     return "\n".join(rows)
 
 
+def pens_table(reports: Reports) -> str:
+    """The reference's held-out writers at each pen width (make evaluate-pens)."""
+    if reports.pens is None:
+        return "Not measured yet: `make evaluate-pens`, then `make docs`."
+    return pens_markdown(reports.pens)
+
+
 # Each block: the file it is in, and what makes it.
 BLOCKS: dict[str, tuple[Path, Callable[[Reports], str]]] = {
     "summary": (ROOT / "README.md", summary),
     "model": (ROOT / "docs" / "model.md", model_figures),
+    "pens": (ROOT / "docs" / "model.md", pens_table),
     "cost": (ROOT / "docs" / "deploy.md", cost_table),
 }
 

@@ -14,24 +14,20 @@ the reference reads these writers as unseen: a refit trained on them.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, replace
+import json
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from unittest import mock
 
 import numpy as np
-from tqdm import tqdm
 
-from digits.inference.model import DigitModel, load_model
-from digits.reading import strokes
-from digits.reading.preprocess import preprocess
-from training.dataset import AS_WRITTEN
-from training.evaluate import EVAL_SEED
-from training.evaluate_placement import model_name
-from training.export import MODEL_NAME, REFERENCE_DIR
-from training.pen_augment import render_pen_digit
-from training.pendigits import PenDigit, load_pendigits, split_by_writer
+if TYPE_CHECKING:
+    from digits.inference.model import DigitModel
+    from training.pendigits import PenDigit
 
 BRUSHES = (3, 5, 7, 10, 15, 25, 36)  # pixels on the 280 canvas; the page's is 25
+PENS_JSON = "pens.json"  # beside the reference: the table docs/model.md shows (make docs)
 
 
 @dataclass(frozen=True)
@@ -46,6 +42,16 @@ def read_with_pens(
     model: DigitModel, held_out: list[PenDigit], brushes: tuple[int, ...] = BRUSHES
 ) -> list[PenRow]:
     """One row per brush width: the same drawings read as served and unthickened."""
+    # Imported here, not above: tools.docs_figures reads this module's table, and the
+    # drawing and training stack it need not load for that.
+    from tqdm import tqdm
+
+    from digits.reading import strokes
+    from digits.reading.preprocess import preprocess
+    from training.dataset import AS_WRITTEN
+    from training.evaluate import EVAL_SEED
+    from training.pen_augment import render_pen_digit
+
     labels = np.asarray([digit.label for digit in held_out])
     rows = []
     bar = tqdm(total=len(brushes) * len(held_out), desc="pens", unit="drawing")
@@ -97,15 +103,35 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--models-dir", type=Path, default=REFERENCE_DIR)
-    parser.add_argument("--limit", type=int, default=0, help="only every n-th digit (tests)")
+    parser.add_argument("--models-dir", type=Path, help="default: models/reference")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="only every n-th digit (tests); writes nothing"
+    )
     args = parser.parse_args(argv)
-    model = load_model(args.models_dir / f"{MODEL_NAME}.joblib")
+    from digits.inference.model import load_model  # here for the reason read_with_pens says
+    from training.evaluate_placement import model_name
+    from training.export import MODEL_NAME, REFERENCE_DIR
+    from training.pendigits import load_pendigits, split_by_writer
+
+    models_dir = args.models_dir or REFERENCE_DIR
+    model_file = models_dir / f"{MODEL_NAME}.joblib"
+    model = load_model(model_file)
     held_out = split_by_writer(load_pendigits())[1]
     if args.limit:
         held_out = held_out[:: args.limit]
-    version = model_name(args.models_dir / f"{MODEL_NAME}.joblib")
-    print(markdown(read_with_pens(model, held_out), version))
+    version = model_name(model_file)
+    rows = read_with_pens(model, held_out)
+    print(markdown(rows, version))
+    if not args.limit:
+        figures = {"version": version, "rows": [asdict(row) for row in rows]}
+        (models_dir / PENS_JSON).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def from_json(figures: dict[str, object]) -> str:
+    """The table of a run written to PENS_JSON (tools.docs_figures puts it in the docs)."""
+    rows = figures["rows"]
+    assert isinstance(rows, list)  # noqa: S101  # as main writes it
+    return markdown([PenRow(**row) for row in rows], str(figures["version"]))
 
 
 if __name__ == "__main__":

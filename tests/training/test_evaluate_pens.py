@@ -3,11 +3,14 @@ with fine strokes left unthickened."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 import pytest
 
 from digits.inference.model import load_model
 from training import evaluate_pens
-from training.evaluate_pens import PenRow, markdown, read_with_pens
+from training.evaluate_pens import PenRow, from_json, markdown, read_with_pens
 from training.export import MODEL_NAME, REFERENCE_DIR
 from training.pendigits import load_pendigits, split_by_writer
 
@@ -37,3 +40,10 @@ def test_markdown_formats_each_row() -> None:
     text = markdown([PenRow(5, 0.995, 0.9, 0.75)], "v1")
     assert "read by `v1`" in text
     assert "| 5 | 99.50% | 90.00% | 75% |" in text
+
+
+def test_the_written_figures_give_the_table_the_docs_show() -> None:
+    rows = [PenRow(3, 0.997, 0.59, 1.0), PenRow(25, 0.993, 0.993, 0.0)]
+    figures = {"version": "v2", "rows": [asdict(row) for row in rows]}
+    assert from_json(json.loads(json.dumps(figures))) == markdown(rows, "v2")
+    assert "| 25 (the page) | 99.30% | 99.30% | 0% |" in from_json(figures)
