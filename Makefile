@@ -45,17 +45,21 @@ help:
 	@echo "make lock       rewrite the hashed dependency locks from the pins; make sbom: the SBOM"
 
 # Every venv installs its lock (make lock), hash-checked: exactly the versions CI tested.
+# --no-deps: the lock already holds every dependency. Without it, the pip that `venv` brings
+# (23.2) reads a dependency's extras (pip-audit's CacheControl[filecache]) as a new, unpinned
+# requirement, takes the index's newest release and refuses it; pip check then proves the
+# lock complete.
 $(STAMP): requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-dev.lock
+	$(PY) -m pip check
 	touch $@
 
 venv: $(STAMP)
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
-	@# --no-deps: the lock holds every dependency already; without it pip re-reads one
-	@# package's extras (boto3-stubs[...]) as a new, unpinned requirement and refuses.
+	@# --no-deps, as above (here boto3-stubs[...] is the extra pip would re-read).
 	$(SAM_VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements-sam.lock
 	$(SAM_VENV)/bin/pip check
 
@@ -63,7 +67,8 @@ sam: $(SAM)
 
 $(INFRA_STAMP): requirements-infra.lock
 	$(PYTHON) -m venv $(INFRA_VENV)
-	$(INFRA_VENV)/bin/pip install --quiet --require-hashes -r requirements-infra.lock
+	$(INFRA_VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements-infra.lock
+	$(INFRA_VENV)/bin/pip check
 	touch $@
 
 infra-venv: $(INFRA_STAMP)
