@@ -29,6 +29,7 @@ help:
 	@echo "make sam-local  sam build + sam local start-api with Docker, and the page, at"
 	@echo "                http://127.0.0.1:3000 (PORT= to change; docs/sam-docker.md)"
 	@echo "make benchmark  cold start, latency per canvas size and req/s, beside the seed's server"
+	@echo "make ab-revision  the reader's speed against a revision's (AGAINST=HEAD), in one process"
 	@echo "make load-soak  8 clients for 60 s, then to 10k requests, on make run and the Lambda stack"
 	@echo "make reliability-report  docs/RELIABILITY.md: hostile inputs, fuzzing, faults, security"
 	@echo "make test-browser  only the page's browser tests (Chromium, real local server)"
@@ -149,6 +150,11 @@ lambda-memory: venv sam
 # Cold start, warm latency by stage, import times and req/s of the function (README).
 benchmark: venv
 	PYTHONPATH=function:. $(PY) bench/benchmark_function.py
+
+# A speed change against the code it replaces, timed in one process in turns (AGAINST=rev).
+AGAINST ?= HEAD
+ab-revision: venv
+	PYTHONPATH=function:. $(PY) bench/ab_revision.py --against $(AGAINST)
 
 # Load and soak of make run and the Docker-free Lambda stack (loopback, bounded; a few minutes):
 # a bench, not a test. Its figures go to bench/results/load_soak.json for the report below.

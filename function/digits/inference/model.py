@@ -166,11 +166,7 @@ class MlpEnsemble:
         if not 0.05 <= temperature <= 20.0:
             raise ValueError(f"temperature {temperature} is out of range")
         networks = tuple(
-            Network(
-                weights=tuple(np.ascontiguousarray(w, dtype=np.float32) for w in net["weights"]),
-                biases=tuple(np.ascontiguousarray(b, dtype=np.float32) for b in net["biases"]),
-            )
-            for net in bundle["networks"]
+            Network(tuple(net["weights"]), tuple(net["biases"])) for net in bundle["networks"]
         )
         if not networks:
             raise ValueError("bundle has no networks")

@@ -39,10 +39,10 @@ class PieceHead:
 
     @classmethod
     def from_bundle(cls, bundle: dict[str, Any], inputs: int) -> PieceHead:
-        weights = tuple(np.ascontiguousarray(w, dtype=np.float32) for w in bundle["weights"])
-        biases = tuple(np.ascontiguousarray(b, dtype=np.float32) for b in bundle["biases"])
-        if not weights or len(weights) != len(biases):
+        network = Network(tuple(bundle["weights"]), tuple(bundle["biases"]))
+        weights = network.weights
+        if not weights or len(weights) != len(network.biases):
             raise ValueError("piece head: weights and biases do not agree")
         if weights[0].shape[0] != inputs or weights[-1].shape[1] != len(KINDS):
             raise ValueError(f"piece head must map {inputs} features to {len(KINDS)} kinds")
-        return cls(Network(weights, biases))
+        return cls(network)

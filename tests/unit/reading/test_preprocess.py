@@ -18,6 +18,7 @@ from digits.reading.preprocess import (
     MIN_EXTENT,
     SIZE,
     Placement,
+    _lowest_alpha,
     find_ink,
     fit_and_centre,
     ink_bounds,
@@ -389,3 +390,17 @@ def test_compositing_reads_the_alpha_band_not_a_colour_band() -> None:
     hidden_blue = canvas(background=(0, 0, 255, 0), ink=(0, 0, 255, 255))
     expected = preprocess(canvas(background=(255, 255, 255, 255), ink=(0, 0, 255, 255)))
     assert np.abs(preprocess(hidden_blue) - expected).max() < 1e-3
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_the_lowest_alpha_is_the_alpha_bands_whatever_the_colours(mode: str) -> None:
+    """Bright colours over the faintest pixel, dark ones over opaque pixels: only the alpha
+    band decides whether the drawing is composited."""
+    rng = np.random.default_rng(7)
+    for trial in range(50):
+        pixels = rng.integers(0, 256, (9, 11, 4), dtype=np.uint8)
+        pixels[..., 3] = 255
+        row, col = rng.integers(9), rng.integers(11)
+        pixels[row, col] = (255, 255, 255, trial * 5)
+        image = Image.fromarray(pixels, "RGBA").convert(mode)
+        assert _lowest_alpha(image) == trial * 5
