@@ -66,6 +66,8 @@ def extract_revision(revision: str, into: Path) -> ModuleType:
             text = re.sub(rf"\b(from|import) {PACKAGE}\b", rf"\1 {OLD_PACKAGE}", text)
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             (target / relative).write_text(text, encoding="utf-8")
+    for name in [name for name in sys.modules if name.split(".")[0] == OLD_PACKAGE]:
+        del sys.modules[name]  # another revision's, extracted before in this process
     sys.path.insert(0, str(into))
     return importlib.import_module(OLD_PACKAGE)
 

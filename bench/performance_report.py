@@ -278,6 +278,12 @@ def render(results: Path = RESULTS, model_json: Path = MODEL_JSON) -> str:
         "`make performance-report` rewrites this page from them. Timing on a shared machine "
         "is noisy: compare runs at a similar load.",
         "",
+        "To judge a speed change, time it against the code it replaces in one process: "
+        "`make ab-revision` (`bench/ab_revision.py`, `AGAINST=` a git revision, HEAD by "
+        "default) reads the same canvas PNGs at 280 and 560 px with both, in turns, and "
+        "prints each one's p50 and stages, the ratio, and the largest difference between "
+        "their answers.",
+        "",
     ]
     sections = [
         render_function(_read(results / "benchmark_function.json")),
