@@ -41,7 +41,7 @@ help:
 	@echo "make experiments  compare model choices on held-out writers (models/EXPERIMENTS.md)"
 	@echo "make evaluate   re-run the evaluation of the shipped model (models/REPORT.md)"
 	@echo "make evaluate-placement  the reference on its writers placed off centre (prints a table)"
-	@echo "make evaluate-pens       the reference on its writers drawn with fine to thick pens (a table)"
+	@echo "make evaluate-pens       the reference on its writers drawn with fine to thick pens, and small"
 	@echo "make deploy     build, deploy and upload the page to AWS (docs/ci-cd.md); make destroy"
 	@echo "make lock       rewrite the hashed dependency locks from the pins; make sbom: the SBOM"
 
@@ -218,7 +218,8 @@ evaluate-numbers: venv
 evaluate-placement: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_placement
 
-# The reference on its held-out writers drawn with one pen width each, fine to thick (~2 min).
+# The reference on its held-out writers drawn with one pen width each, fine to thick, and
+# small with the page's pen (~3 min).
 evaluate-pens: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_pens
 

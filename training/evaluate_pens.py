@@ -1,82 +1,125 @@
-"""How the reference reads the held-out writers drawn with one pen width, fine to thick.
+"""How the reference reads the held-out writers drawn with one pen width, fine to thick, and
+drawn small with the page's pen.
 
     make evaluate-pens     (= python -m training.evaluate_pens [--limit N])
 
-Training draws the pen digits with brushes of 10 to 36 pixels on the 280 canvas, and the page
-draws with 25; a client's own canvas may draw much finer (a 560-pixel canvas with a 10-pixel
-pen sends, once halved, a 5-pixel stroke). For each brush width every held-out digit is drawn
-once, as `pen_held_out` draws them (fixed seeds; the same size, slant and placement at every
-width), and read by the reference as served, fine strokes thickened
-(digits.reading.strokes), and with that step off, as preprocessing read them before it. Only
-the reference reads these writers as unseen: a refit trained on them.
+Training draws the pen digits with brushes of 10 to 36 pixels on the 280 canvas, never wider
+than a third of the digit, and the page draws with 25; a client's own canvas may draw much
+finer (a 560-pixel canvas with a 10-pixel pen sends, once halved, a 5-pixel stroke), and a
+person who draws a small digit on the page keeps its 25-pixel pen. Every held-out digit is
+drawn once per pen width (at the sizes training draws, and the same size, slant and placement
+at every width), and once per size band with the page's pen (fixed seeds), and read by the
+reference as served, strokes brought into the band the model reads (digits.reading.strokes),
+and with that step off, as drawn. Only the reference reads these writers as unseen: a refit
+trained on them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from digits.inference.model import DigitModel
+    from training.pen_augment import PenVariation
     from training.pendigits import PenDigit
 
 BRUSHES = (3, 5, 7, 10, 15, 25, 36)  # pixels on the 280 canvas; the page's is 25
-PENS_JSON = "pens.json"  # beside the reference: the table docs/model.md shows (make docs)
+PAGE_BRUSH = 25
+# The digit's longer side, pixels on the 280 canvas, drawn with the page's brush: small
+# digits past training's brush-to-size cap first, then the sizes training draws.
+SIZES = ((50, 70), (70, 90), (90, 120), (150, 250))
+PENS_JSON = "pens.json"  # beside the reference: the tables docs/model.md shows (make docs)
 
 
 @dataclass(frozen=True)
 class PenRow:
-    brush: int
-    served: float  # accuracy as served (fine strokes thickened)
-    unthickened: float  # accuracy with the thickening off
-    thickened: float  # the share of drawings the thickening changed
+    kind: str  # "pen": one pen width at training's sizes; "size": a size band, the page's pen
+    drawn: str  # the pen's width, or the size band, in pixels of the 280 canvas
+    served: float  # accuracy as served (strokes brought into the band)
+    as_drawn: float  # accuracy with the stroke band off: strokes as drawn
+    changed: float  # the share of drawings the stroke band changed
 
 
 def read_with_pens(
-    model: DigitModel, held_out: list[PenDigit], brushes: tuple[int, ...] = BRUSHES
+    model: DigitModel,
+    held_out: list[PenDigit],
+    brushes: tuple[int, ...] = BRUSHES,
+    sizes: tuple[tuple[int, int], ...] = SIZES,
 ) -> list[PenRow]:
-    """One row per brush width: the same drawings read as served and unthickened."""
+    """One row per pen width, then per size band: the same drawings read as served and as
+    drawn."""
     # Imported here, not above: tools.docs_figures reads this module's table, and the
     # drawing and training stack it need not load for that.
     from tqdm import tqdm
 
+    from training.dataset import AS_WRITTEN
+
+    drawings = [
+        ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))))
+        for brush in brushes
+    ] + [
+        (
+            "size",
+            f"{low}-{high}",
+            replace(
+                AS_WRITTEN,
+                size=(float(low), float(high)),
+                brush=(float(PAGE_BRUSH), float(PAGE_BRUSH)),
+                brush_to_size=1.0,
+            ),
+        )
+        for low, high in sizes
+    ]
+    bar = tqdm(total=len(drawings) * len(held_out), desc="pens", unit="drawing")
+    # One stream per kind: every pen width (every size band) draws each digit at the same
+    # size (pen), slant and placement, so the rows differ in that alone.
+    streams = {"pen": 6, "size": 7}
+    rows = [
+        PenRow(kind, drawn, *_read(model, held_out, variation, streams[kind], bar))
+        for kind, drawn, variation in drawings
+    ]
+    bar.close()
+    return rows
+
+
+def _read(
+    model: DigitModel,
+    held_out: list[PenDigit],
+    variation: PenVariation,
+    stream: int,
+    bar: tqdm[Any],
+) -> tuple[float, float, float]:
+    """Accuracy as served, as drawn, and the share of drawings the stroke band changed."""
     from digits.reading import strokes
     from digits.reading.preprocess import preprocess
-    from training.dataset import AS_WRITTEN
     from training.evaluate import EVAL_SEED
     from training.pen_augment import render_pen_digit
 
     labels = np.asarray([digit.label for digit in held_out])
-    rows = []
-    bar = tqdm(total=len(brushes) * len(held_out), desc="pens", unit="drawing")
-    for brush in brushes:
-        variation = replace(AS_WRITTEN, brush=(float(brush), float(brush)))
-        served, plain = [], []
-        for index, digit in enumerate(held_out):
-            rng = np.random.default_rng((EVAL_SEED, 6, index))
-            image = render_pen_digit(digit.strokes, digit.label, rng, variation)
-            served.append(preprocess(image).reshape(-1))
-            with mock.patch.object(strokes, "MIN_FIELD_STROKE", 0.0):
-                plain.append(preprocess(image).reshape(-1))
-            bar.update()
-        as_served, unthickened = np.stack(served), np.stack(plain)
-        changed = float(np.mean(np.any(as_served != unthickened, axis=1)))
-        rows.append(
-            PenRow(
-                brush,
-                _accuracy(model, as_served, labels),
-                _accuracy(model, unthickened, labels),
-                changed,
-            )
-        )
-    bar.close()
-    return rows
+    served, plain = [], []
+    for index, digit in enumerate(held_out):
+        rng = np.random.default_rng((EVAL_SEED, stream, index))
+        image = render_pen_digit(digit.strokes, digit.label, rng, variation)
+        served.append(preprocess(image).reshape(-1))
+        with (
+            mock.patch.object(strokes, "MIN_FIELD_STROKE", 0.0),
+            mock.patch.object(strokes, "MAX_FIELD_STROKE", math.inf),
+        ):
+            plain.append(preprocess(image).reshape(-1))
+        bar.update()
+    as_served, as_drawn = np.stack(served), np.stack(plain)
+    changed = float(np.mean(np.any(as_served != as_drawn, axis=1)))
+    return _accuracy(model, as_served, labels), _accuracy(model, as_drawn, labels), changed
 
 
 def _accuracy(model: DigitModel, pixels: np.ndarray, labels: np.ndarray) -> float:
@@ -84,18 +127,32 @@ def _accuracy(model: DigitModel, pixels: np.ndarray, labels: np.ndarray) -> floa
 
 
 def markdown(rows: list[PenRow], version: str) -> str:
+    pens = [row for row in rows if row.kind == "pen"]
+    sizes = [row for row in rows if row.kind == "size"]
     lines = [
         f"Held-out writers' digits, each drawn once per pen width, read by `{version}`:",
         "",
-        "| pen (px on the 280 canvas) | as served | fine strokes not thickened "
-        "| drawings thickened |",
+        "| pen (px on the 280 canvas) | as served | strokes as drawn | drawings changed |",
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {row.brush}{' (the page)' if row.brush == 25 else ''} | {row.served:.2%} "
-        f"| {row.unthickened:.2%} | {row.thickened:.0%} |"
-        for row in rows
+        f"| {row.drawn}{' (the page)' if row.drawn == str(PAGE_BRUSH) else ''} "
+        f"| {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
+        for row in pens
     ]
+    if sizes:
+        lines += [
+            "",
+            f"The same digits drawn once per size with the page's pen ({PAGE_BRUSH} px):",
+            "",
+            "| digit's longer side (px on the 280 canvas) | as served | strokes as drawn "
+            "| drawings changed |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
+            for row in sizes
+        ]
     return "\n".join(lines)
 
 

@@ -49,7 +49,7 @@ from digits.inference.network import Network
 from training import dataset
 from training.augment import Warp
 from training.calibrate import Calibration, calibrate
-from training.evaluate import evaluate, write_report
+from training.evaluate import evaluate, reference_summary, write_report
 from training.export import MODEL_NAME, MODELS_DIR, digit_network_from_sklearn, write_model
 from training.feedback import EMPTY, FeedbackSet
 from training.mnist import Mnist, load_mnist
@@ -454,15 +454,8 @@ class Reference:
 
     @property
     def summary(self) -> dict[str, Any]:
-        """What the refit's JSON records of its reference: which model, and its figures on
-        the writers it held out."""
-        metrics = self.metadata["metrics"]
-        return {
-            "version": self.metadata["version"],
-            "sha256": self.metadata["sha256"],
-            "held_out_writers": self.metadata["training"]["held_out_writers"],
-            "metrics": {key: value for key, value in metrics.items() if key.startswith("pen_")},
-        }
+        """What the refit's JSON records of its reference (training.evaluate)."""
+        return reference_summary(self.metadata)
 
 
 # -- the whole run ------------------------------------------------------------------------

@@ -62,8 +62,8 @@ def test_metadata_states_every_evaluation_figure_consistently(metadata: dict[str
     pen_counts = [PEN_COPIES * sum(d.label == k for d in held_out) for k in range(10)]
     pen = "pen_held_out" if metadata["training"]["held_out_writers"] else "pen_seen"
     names = ["mnist_test", "canvas_fill", "canvas_small", pen]
-    # The stress sets (flagged ones, a fine pen) are read by the model that never saw their
-    # writers, and have no per-digit row.
+    # The stress sets (flagged ones, a fine pen, small digits) are read by the model that
+    # never saw their writers, and have no per-digit row.
     stress = list(STRESS_SETS) if pen == "pen_held_out" else []
     assert {key.removesuffix("_accuracy") for key in metrics if key.endswith("_accuracy")} == set(
         names + stress

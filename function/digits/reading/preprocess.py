@@ -25,7 +25,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from digits.errors import EmptyCanvas
-from digits.reading.strokes import thickened
+from digits.reading.strokes import within_stroke_band
 
 FloatImage = npt.NDArray[np.float32]
 
@@ -194,8 +194,9 @@ def _bounds(mask: npt.NDArray[np.bool_]) -> tuple[slice, slice]:
 
 def fit_and_centre(crop: FloatImage, placement: Placement = EXACT) -> FloatImage:
     """Scale the cropped ink into 20x20 and put its centre of mass at MNIST's; strokes
-    too fine for the field are thickened first (digits.reading.strokes)."""
-    crop = thickened(crop, FIT * placement.scale, INK_THRESHOLD)
+    too fine or too wide for the field are thickened or thinned first
+    (digits.reading.strokes)."""
+    crop = within_stroke_band(crop, FIT * placement.scale, INK_THRESHOLD)
     height, width = crop.shape
     scale = FIT * placement.scale / max(height, width)
     # Centre of mass of the crop, continuous coordinates, mapped into the field.

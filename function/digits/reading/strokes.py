@@ -1,12 +1,19 @@
-"""How wide a drawing's strokes are, and thin ones made as wide as the model reads.
+"""How wide a drawing's strokes are, and strokes brought into the band the model reads.
 
 MNIST's strokes are two to three pixels wide in its 20x20 fit, and the page's brush (25 on a
-280 canvas) gives at least 1.8. A client's own canvas may draw with a much finer pen, and a
-thin stroke, shrunk into the field, turns into a faint line one pixel wide or less that the
-model reads markedly worse (held-out writers at a 5-pixel brush: 97.9 % against 99.7 % at
-the page's). So before the fit, a drawing whose strokes would come out thinner than
-MIN_FIELD_STROKE is thickened (a grey dilation) until they would not. Drawings at the
-page's brush are never touched: the model reads them exactly as before.
+280 canvas) gives at least 1.8. Two kinds of drawing fall outside what training shows:
+
+- a client's own canvas may draw with a much finer pen, and a thin stroke, shrunk into the
+  field, turns into a faint line one pixel wide or less (held-out writers at a 5-pixel
+  brush: 97.9 % against 99.7 % at the page's);
+- a digit drawn small with the page's brush keeps the brush's width while the digit shrinks,
+  and its strokes fill the field as thick bars (held-out writers drawn 50 to 90 pixels tall:
+  95.5 %, ones and nines worst).
+
+So before the fit, strokes that would come out thinner than MIN_FIELD_STROKE are thickened
+(a grey dilation) and strokes wider than MAX_FIELD_STROKE thinned (a grey erosion), by whole
+pixels of the crop, until they would not. A digit drawn 150 pixels or taller with the page's
+pen is never touched.
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import numpy.typing as npt
 FloatImage = npt.NDArray[np.float32]
 BoolImage = npt.NDArray[np.bool_]
 
-# The thinnest stroke the model is given, in pixels of the 20-pixel fit. Chosen on the
-# held-out writers drawn with fine pens (docs/model.md, "Fine pens"): thinner strokes read worse,
-# and thickening strokes already this wide gained nothing.
+# The thinnest and widest strokes the model is given, in pixels of the 20-pixel fit. Chosen
+# on the held-out writers (docs/model.md, "Fine pens" and "Small digits"): thinner strokes read
+# worse, and thickening strokes already this wide gained nothing; thinning to 5 read the small
+# digits best (4.5 and 5.5 less well) and the writers' usual drawings no worse.
 MIN_FIELD_STROKE = 1.5
+MAX_FIELD_STROKE = 5.0
 
 
 def stroke_width(mask: BoolImage, area: float | None = None) -> float:
@@ -39,40 +48,57 @@ def stroke_width(mask: BoolImage, area: float | None = None) -> float:
     return area / float(np.hypot(along_rows, along_columns))
 
 
-def thickened(crop: FloatImage, fit: float, ink_threshold: float) -> FloatImage:
-    """The cropped ink with strokes at least MIN_FIELD_STROKE wide once its longer side is
-    scaled to ``fit`` pixels; the crop itself (no copy) when they already are. The strokes'
-    outline is the ink above ``ink_threshold``."""
+def within_stroke_band(crop: FloatImage, fit: float, ink_threshold: float) -> FloatImage:
+    """The cropped ink with strokes from MIN_FIELD_STROKE to MAX_FIELD_STROKE wide once its
+    longer side is scaled to ``fit`` pixels; the crop itself (no copy) when they already are.
+    The strokes' outline is the ink above ``ink_threshold``. A thinned crop is cropped again
+    to its ink, which the erosion moved in from every side."""
     scale = fit / max(crop.shape)
     width = stroke_width(crop > ink_threshold, float(crop.sum()))
-    grow = round((MIN_FIELD_STROKE / scale - width) / 2)  # crop pixels on each side of a stroke
-    if grow < 1:
+    # Crop pixels to add or take on each side of a stroke.
+    grow = round((MIN_FIELD_STROKE / scale - width) / 2)
+    if grow >= 1:
+        return _filtered(np.pad(crop, grow), grow, np.maximum)
+    if width * scale <= MAX_FIELD_STROKE:
         return crop
-    return _dilated(np.pad(crop, grow), grow)
+    # Aimed at the box as drawn: the erosion takes from the box too, and the fit scales the
+    # smaller box up, so the strokes come out somewhat wider than MAX_FIELD_STROKE (which
+    # read the held-out writers' small digits better than aiming at the box thinned).
+    shrink = round((width - MAX_FIELD_STROKE / scale) / 2)
+    if shrink < 1:
+        return crop
+    thinned = _filtered(crop, shrink, np.minimum)
+    mask = thinned > ink_threshold
+    if not mask.any():  # never for a stroke wider than the erosion takes; kept as it was
+        return crop
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return np.ascontiguousarray(thinned[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
 
 
-def _dilated(ink: FloatImage, radius: int) -> FloatImage:
-    """Each pixel the most ink within ``radius`` pixels along rows and columns (a square).
+def _filtered(ink: FloatImage, radius: int, keep: np.ufunc) -> FloatImage:
+    """Each pixel the most (np.maximum: a dilation) or least (np.minimum: an erosion) ink
+    within ``radius`` pixels along rows and columns (a square); beyond the crop is blank.
 
     Separable, and each axis in doubling steps: the most over a window of 2 * radius + 1
     takes about log2 of that many maxima of whole arrays, not one per pixel of the window.
     """
     out = ink
     for axis in (0, 1):
-        out = np.moveaxis(_window_max(np.moveaxis(out, axis, 0), radius), 0, axis)
+        out = np.moveaxis(_window(np.moveaxis(out, axis, 0), radius, keep), 0, axis)
     return np.ascontiguousarray(out)
 
 
-def _window_max(rows: FloatImage, radius: int) -> FloatImage:
-    """Along the first axis, the most of each row and the ``radius`` rows either side."""
+def _window(rows: FloatImage, radius: int, keep: np.ufunc) -> FloatImage:
+    """Along the first axis, keep() of each row and the ``radius`` rows either side."""
     size = rows.shape[0]
     width = 2 * radius + 1
-    # reach[i] = max(padded[i : i + span]), the padded rows being zeros beyond the ink.
+    # reach[i] = keep(padded[i : i + span]), the padded rows being blank beyond the ink.
     padded = np.zeros((size + 2 * radius, *rows.shape[1:]), dtype=rows.dtype)
     padded[radius : radius + size] = rows
     reach, span = padded, 1
     while span < width:
         step = min(span, width - span)
-        reach = np.maximum(reach[:-step], reach[step:])
+        reach = keep(reach[:-step], reach[step:])
         span += step
-    return reach[:size]
+    out: FloatImage = reach[:size]
+    return out

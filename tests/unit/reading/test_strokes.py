@@ -1,14 +1,25 @@
-"""Stroke width and the thickening of fine strokes (digits.reading.strokes), on ink drawn to
-order and on canvases drawn with fine and with the page's pens."""
+"""Stroke width, and strokes thickened or thinned into the band the model reads
+(digits.reading.strokes), on ink drawn to order and on canvases drawn with fine pens, the
+page's pen, and the page's pen on small digits."""
 
 from __future__ import annotations
+
+import math
+from unittest import mock
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from digits.reading import strokes
 from digits.reading.preprocess import FIT, INK_THRESHOLD, find_ink, preprocess
-from digits.reading.strokes import MIN_FIELD_STROKE, _dilated, stroke_width, thickened
+from digits.reading.strokes import (
+    MAX_FIELD_STROKE,
+    MIN_FIELD_STROKE,
+    _filtered,
+    stroke_width,
+    within_stroke_band,
+)
 
 
 @pytest.mark.parametrize("width", [1, 3, 6])
@@ -46,24 +57,33 @@ def test_a_float_maps_area_is_its_summed_ink() -> None:
 
 
 @pytest.mark.parametrize("radius", [1, 2, 5, 8])
-def test_dilation_is_the_most_ink_in_a_square_around_each_pixel(radius: int) -> None:
+@pytest.mark.parametrize(("keep", "reduce"), [(np.maximum, np.max), (np.minimum, np.min)])
+def test_dilation_and_erosion_take_the_most_or_least_ink_in_a_square(
+    radius: int, keep: np.ufunc, reduce: object
+) -> None:
     rng = np.random.default_rng(radius)
-    ink = (rng.random((23, 31)) * (rng.random((23, 31)) < 0.1)).astype(np.float32)
-    padded = np.pad(ink, radius)
+    ink = (rng.random((23, 31)) * (rng.random((23, 31)) < 0.6)).astype(np.float32)
+    padded = np.pad(ink, radius)  # beyond the crop is blank: an erosion eats in from there
     expected = np.array(
         [
-            [padded[y : y + 2 * radius + 1, x : x + 2 * radius + 1].max() for x in range(31)]
+            [
+                reduce(padded[y : y + 2 * radius + 1, x : x + 2 * radius + 1])  # type: ignore[operator]
+                for x in range(31)
+            ]
             for y in range(23)
         ]
     )
-    np.testing.assert_array_equal(_dilated(ink, radius), expected)
+    np.testing.assert_array_equal(_filtered(ink, radius, keep), expected)
 
 
-def line_canvas(pen: float, size: int = 280) -> Image.Image:
-    """A 7 filling most of the canvas, drawn with a pen ``pen`` pixels wide."""
+def line_canvas(pen: float, size: int = 280, extent: float = 1.0) -> Image.Image:
+    """A 7 filling most of the canvas (or ``extent`` of that), drawn with a pen ``pen``
+    pixels wide."""
     image = Image.new("L", (size, size), 255)
     seven = [(0.2, 0.15), (0.8, 0.15), (0.4, 0.9)]
-    points = [(x * size, y * size) for x, y in seven]
+    points = [
+        (size * (0.5 + (x - 0.5) * extent), size * (0.5 + (y - 0.5) * extent)) for x, y in seven
+    ]
     ImageDraw.Draw(image).line(points, fill=0, width=round(pen), joint="curve")
     return image
 
@@ -81,7 +101,7 @@ def test_fine_strokes_come_out_as_wide_as_the_field_needs(pen: int) -> None:
     assert field_stroke(image) < 0.7 * MIN_FIELD_STROKE  # fine enough to be thickened
     ink = find_ink(image)
     crop = ink.crop(*ink.bounds())
-    wider = thickened(crop, FIT, INK_THRESHOLD)
+    wider = within_stroke_band(crop, FIT, INK_THRESHOLD)
     width = stroke_width(wider > INK_THRESHOLD, float(wider.sum())) * FIT / max(wider.shape)
     # Grown by whole pixels each side, in a square: a slanted stroke grows up to
     # sqrt(2) times more than an upright one.
@@ -109,4 +129,41 @@ def test_the_pages_brush_is_never_thickened(size: int) -> None:
     assert field_stroke(image) > MIN_FIELD_STROKE
     ink = find_ink(image)
     crop = ink.crop(*ink.bounds())
-    assert thickened(crop, FIT, INK_THRESHOLD) is crop
+    assert within_stroke_band(crop, FIT, INK_THRESHOLD) is crop
+
+
+@pytest.mark.parametrize("extent", [0.2, 0.25, 0.3])
+def test_a_small_digit_drawn_with_the_pages_pen_is_thinned_and_cropped_again(
+    extent: float,
+) -> None:
+    # The page's 25-pixel pen on a digit some 60 to 90 pixels wide: bars in the field.
+    image = line_canvas(25, extent=extent)
+    assert field_stroke(image) > 1.2 * MAX_FIELD_STROKE
+    ink = find_ink(image)
+    crop = ink.crop(*ink.bounds())
+    thinner = within_stroke_band(crop, FIT, INK_THRESHOLD)
+    scale = FIT / max(thinner.shape)
+    width = stroke_width(thinner > INK_THRESHOLD, float(thinner.sum())) * scale
+    # Taken by whole pixels of the crop each side, aimed at the box as drawn: the smaller box
+    # is scaled up, so the strokes come out at the aim or wider, the more the smaller the
+    # digit (yet thinner than they came).
+    assert MAX_FIELD_STROKE - 2 * scale <= width <= 1.4 * MAX_FIELD_STROKE
+    assert width < field_stroke(image) - scale
+    assert thinner.shape[0] < crop.shape[0] and thinner.shape[1] < crop.shape[1]
+    mask = thinner > INK_THRESHOLD
+    assert mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any()
+    # The 28x28 is still the digit: most of its ink where the unthinned one's is.
+    thick = preprocess(image)
+    with mock.patch.object(strokes, "MAX_FIELD_STROKE", math.inf):
+        unthinned = preprocess(image)
+    assert float(np.minimum(thick, unthinned).sum()) > 0.8 * float(thick.sum())
+    assert float(thick.sum()) < 0.95 * float(unthinned.sum())
+
+
+@pytest.mark.parametrize("extent", [0.5, 0.75, 1.0])
+def test_the_pages_pen_at_usual_sizes_is_never_thinned(extent: float) -> None:
+    image = line_canvas(25, extent=extent)
+    assert MIN_FIELD_STROKE < field_stroke(image) < MAX_FIELD_STROKE
+    ink = find_ink(image)
+    crop = ink.crop(*ink.bounds())
+    assert within_stroke_band(crop, FIT, INK_THRESHOLD) is crop
