@@ -4,6 +4,7 @@ page's pen, and the page's pen on small digits."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from unittest import mock
 
@@ -167,3 +168,18 @@ def test_the_pages_pen_at_usual_sizes_is_never_thinned(extent: float) -> None:
     ink = find_ink(image)
     crop = ink.crop(*ink.bounds())
     assert within_stroke_band(crop, FIT, INK_THRESHOLD) is crop
+
+
+def test_thinning_moves_smoothly_with_the_strokes_width() -> None:
+    """Two paintings of one drawing differ along the strokes' edges (Chromium's and
+    training's): what thinning keeps must move as little as the edges do, never by the whole
+    pixel each side that rounding the erosion to whole pixels would jump by."""
+    kept = []
+    for edge in np.linspace(0.0, 1.0, 41):
+        ink = np.zeros((100, 40), np.float32)
+        ink[:, 4:36] = 1.0  # a stroke 32 px wide: far over MAX_FIELD_STROKE in the fit
+        ink[:, 3] = ink[:, 36] = edge  # its antialiased edges, a little more or less ink
+        kept.append(float(within_stroke_band(ink, FIT, INK_THRESHOLD).sum()))
+    steps = [abs(after - before) for before, after in itertools.pairwise(kept)]
+    # A whole pixel more erosion takes some 200 (a pixel from each side of 100 rows).
+    assert max(steps) < 100, steps
