@@ -55,6 +55,8 @@ from training import dataset
 from training.calibrate import BINS, calibration_error, reliability
 from training.export import MODEL_NAME, MODELS_DIR, REFERENCE_DIR
 from training.mnist import Mnist, load_mnist
+from training.page_render import BRUSH_SIZE
+from training.pen_augment import PenVariation
 from training.pendigits import PenDigit, load_pendigits, split_by_writer
 from training.review import report_lines
 
@@ -72,9 +74,15 @@ SET_TITLES = {
 }
 FLAGGED_ONES = replace(dataset.AS_WRITTEN, flagged_ones=1.0)  # every plain one flagged
 FINE_PEN = replace(dataset.AS_WRITTEN, brush=(3.0, 8.0))
-SMALL_DIGITS = replace(
-    dataset.AS_WRITTEN, size=(50.0, 90.0), brush=(25.0, 25.0), brush_to_size=1.0
-)  # the page's pen, whatever the digit's size
+
+
+def with_the_pages_pen(size: tuple[float, float]) -> PenVariation:
+    """The writers' digits at this size (the longer side, pixels of the 280 canvas) drawn with
+    the page's own pen, whatever the size: no cap of the brush to a share of the digit."""
+    return replace(dataset.AS_WRITTEN, size=size, brush=(BRUSH_SIZE, BRUSH_SIZE), brush_to_size=1.0)
+
+
+SMALL_DIGITS = with_the_pages_pen((50.0, 90.0))
 # Sets of the held-out writers drawn in one style: accuracy alone (no per-digit row, no
 # confusion panel), read by the model that never saw the writers.
 STRESS_SETS = ("pen_flagged_ones", "pen_fine_pen", "pen_small_digits")

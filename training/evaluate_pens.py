@@ -26,6 +26,8 @@ from unittest import mock
 
 import numpy as np
 
+from training.page_render import BRUSH_SIZE
+
 if TYPE_CHECKING:
     from tqdm import tqdm
 
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from training.pendigits import PenDigit
 
 BRUSHES = (3, 5, 7, 10, 15, 25, 36)  # pixels on the 280 canvas; the page's is 25
-PAGE_BRUSH = 25
 # The digit's longer side, pixels on the 280 canvas, drawn with the page's brush: small
 # digits past training's brush-to-size cap first, then the sizes training draws.
 SIZES = ((50, 70), (70, 90), (90, 120), (150, 250))
@@ -63,21 +64,13 @@ def read_with_pens(
     from tqdm import tqdm
 
     from training.dataset import AS_WRITTEN
+    from training.evaluate import with_the_pages_pen
 
     drawings = [
         ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))))
         for brush in brushes
     ] + [
-        (
-            "size",
-            f"{low}-{high}",
-            replace(
-                AS_WRITTEN,
-                size=(float(low), float(high)),
-                brush=(float(PAGE_BRUSH), float(PAGE_BRUSH)),
-                brush_to_size=1.0,
-            ),
-        )
+        ("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))))
         for low, high in sizes
     ]
     bar = tqdm(total=len(drawings) * len(held_out), desc="pens", unit="drawing")
@@ -136,14 +129,14 @@ def markdown(rows: list[PenRow], version: str) -> str:
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {row.drawn}{' (the page)' if row.drawn == str(PAGE_BRUSH) else ''} "
+        f"| {row.drawn}{' (the page)' if float(row.drawn) == BRUSH_SIZE else ''} "
         f"| {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
         for row in pens
     ]
     if sizes:
         lines += [
             "",
-            f"The same digits drawn once per size with the page's pen ({PAGE_BRUSH} px):",
+            f"The same digits drawn once per size with the page's pen ({BRUSH_SIZE:g} px):",
             "",
             "| digit's longer side (px on the 280 canvas) | as served | strokes as drawn "
             "| drawings changed |",

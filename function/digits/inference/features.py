@@ -91,7 +91,7 @@ class UpperLayer:
         blocks = self.blocks(maps)
         count, side = len(blocks), blocks.shape[1] - self.PATCH + 1
         responses = _thresholded(self.patches(blocks), self.filters, self.bias)
-        return _sum_pool(responses.reshape(count, side, side, -1), self.grid)
+        return _sum_pool(responses.reshape(count, side, side, -1), (self.grid,))
 
     def to_bundle(self) -> dict[str, Any]:
         return {"filters": self.filters, "bias": self.bias, "grid": self.grid}
@@ -175,7 +175,7 @@ class PatchFeatures:
     def _pool(self, maps: Floats) -> Floats:
         """Sum-pool the side x side map over each grid's regions (edges split evenly), then
         the upper layer's features."""
-        parts = [_sum_pool_grids(maps, self.grids)] if self.grids else []
+        parts = [_sum_pool(maps, self.grids)] if self.grids else []
         if self.upper is not None:
             parts.append(self.upper.transform(maps))
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
@@ -248,10 +248,10 @@ def _thresholded(patches: Floats, filters: Floats, bias: Floats) -> Floats:
     return responses
 
 
-def _sum_pool_grids(maps: Floats, grids: tuple[int, ...]) -> Floats:
-    """(count, side, side, K) -> (count, cells * K), cells the regions of every grid in
-    turn: what _sum_pool gives for each grid, concatenated, as one matrix product. On the
-    one drawing a request reads, a product is a fraction of the cost of the strided sums."""
+def _sum_pool(maps: Floats, grids: tuple[int, ...]) -> Floats:
+    """(count, side, side, K) -> (count, cells * K): sums over the regions of every grid in
+    turn (grid x grid regions, edges split evenly), as one matrix product. On the one
+    drawing a request reads, a product is a fraction of the cost of strided sums."""
     count, side, _, kinds = maps.shape
     pooled: Floats = _pooling(side, grids) @ maps.reshape(count, side * side, kinds)
     return pooled.reshape(count, -1)
@@ -272,7 +272,7 @@ def _patch_pixels(patch: int) -> npt.NDArray[np.intp]:
 @functools.lru_cache(maxsize=8)
 def _pooling(side: int, grids: tuple[int, ...]) -> Floats:
     """(cells, side * side): 1 where a cell of a grid covers a pixel of the map, the cells
-    row by row, grid after grid (the edges as _sum_pool splits them)."""
+    row by row, grid after grid, each grid's edges split evenly (rounded)."""
     rows = []
     for grid in grids:
         edges = np.linspace(0, side, grid + 1).round().astype(int)
@@ -284,17 +284,3 @@ def _pooling(side: int, grids: tuple[int, ...]) -> Floats:
     pooling: Floats = np.stack(rows)
     pooling.flags.writeable = False  # shared by every call: never to be changed
     return pooling
-
-
-def _sum_pool(maps: Floats, grid: int) -> Floats:
-    """(count, side, side, K) -> (count, grid * grid * K): sums over grid x grid regions."""
-    count, side, _, kinds = maps.shape
-    if side % grid == 0:  # equal regions: one reshape, the common case
-        cell = side // grid
-        pooled = maps.reshape(count, grid, cell, grid, cell, kinds).sum(axis=(2, 4))
-    else:
-        edges = np.linspace(0, side, grid + 1).round().astype(int)
-        rows = np.add.reduceat(maps, edges[:-1], axis=1)
-        pooled = np.add.reduceat(rows, edges[:-1], axis=2)
-    features: Floats = pooled.reshape(count, -1)
-    return features

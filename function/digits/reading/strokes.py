@@ -64,9 +64,7 @@ def within_stroke_band(crop: FloatImage, fit: float, ink_threshold: float) -> Fl
     # Aimed at the box as drawn: the erosion takes from the box too, and the fit scales the
     # smaller box up, so the strokes come out somewhat wider than MAX_FIELD_STROKE (which
     # read the held-out writers' small digits better than aiming at the box thinned).
-    shrink = (width - MAX_FIELD_STROKE / scale) / 2
-    if shrink <= 0:
-        return crop
+    shrink = (width - MAX_FIELD_STROKE / scale) / 2  # > 0, the strokes being too wide
     # Whole pixels, then the fraction as a blend with one pixel more: the result moves
     # smoothly with the stroke's width, so two renderings of a drawing that differ along the
     # edges (Chromium's and training's painters) are thinned alike, never a pixel apart.
