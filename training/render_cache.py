@@ -25,6 +25,7 @@ SOURCES = (
     ROOT / "training" / "dataset.py",
     ROOT / "training" / "page_render.py",
     ROOT / "training" / "pen_augment.py",
+    ROOT / "function" / "digits" / "reading" / "ink_box.py",
     ROOT / "function" / "digits" / "reading" / "preprocess.py",
     ROOT / "function" / "digits" / "reading" / "strokes.py",
 )

@@ -11,7 +11,12 @@ ANYWHERE = ("digits.errors", "digits.settings")
 # Beyond its own folder and ANYWHERE, what each layer's modules may import.
 ALLOWED = {
     "inference": (),
-    "segmentation": ("digits.inference", "digits.reading.preprocess", "digits.reading.strokes"),
+    "segmentation": (
+        "digits.inference",
+        "digits.reading.ink_box",
+        "digits.reading.preprocess",
+        "digits.reading.strokes",
+    ),
     "reading": (),
     "web": ("digits.reading", "digits.inference"),
 }

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from digits.errors import EmptyCanvas
+from digits.reading.ink_box import ink_box
 from digits.reading.strokes import within_stroke_band
 
 FloatImage = npt.NDArray[np.float32]
@@ -181,15 +182,13 @@ def ink_bounds(ink: FloatImage) -> tuple[slice, slice]:
 
 
 def _bounds(mask: npt.NDArray[np.bool_]) -> tuple[slice, slice]:
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    box = ink_box(mask)
+    if box is None:
         raise EmptyCanvas("no ink")
-    height = int(rows[-1] - rows[0] + 1)
-    width = int(cols[-1] - cols[0] + 1)
-    if max(height, width) < MIN_EXTENT * min(mask.shape):
+    rows, cols = box
+    if max(rows.stop - rows.start, cols.stop - cols.start) < MIN_EXTENT * min(mask.shape):
         raise EmptyCanvas("speck")
-    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+    return box
 
 
 def fit_and_centre(crop: FloatImage, placement: Placement = EXACT) -> FloatImage:

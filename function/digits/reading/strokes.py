@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from digits.reading.ink_box import ink_box
+
 FloatImage = npt.NDArray[np.float32]
 BoolImage = npt.NDArray[np.bool_]
 
@@ -73,11 +75,10 @@ def within_stroke_band(crop: FloatImage, fit: float, ink_threshold: float) -> Fl
     more = _filtered(thinned, 1, np.minimum)
     part = np.float32(shrink - whole)
     thinned = thinned * (1 - part) + more * part
-    mask = thinned > ink_threshold
-    if not mask.any():  # never for a stroke wider than the erosion takes; kept as it was
+    box = ink_box(thinned > ink_threshold)
+    if box is None:  # never for a stroke wider than the erosion takes; kept as it was
         return crop
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return np.ascontiguousarray(thinned[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return np.ascontiguousarray(thinned[box])
 
 
 def _filtered(ink: FloatImage, radius: int, keep: np.ufunc) -> FloatImage:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from digits.reading.ink_box import ink_box
+
 BoolImage = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
@@ -81,14 +83,18 @@ class Component:
 
     def part(self, mask: BoolImage) -> Component | None:
         """The pixels of a sub-mask (same shape as `mask`) tightly boxed, None if empty."""
-        rows = np.flatnonzero(mask.any(axis=1))
-        cols = np.flatnonzero(mask.any(axis=0))
-        if rows.size == 0:
+        inked = ink_box(mask)
+        if inked is None:
             return None
-        top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        rows, cols = inked
         origin = self.box
-        box = Box(origin.left + left, origin.top + top, origin.left + right, origin.top + bottom)
-        inside = mask[top:bottom, left:right]
+        box = Box(
+            origin.left + cols.start,
+            origin.top + rows.start,
+            origin.left + cols.stop,
+            origin.top + rows.stop,
+        )
+        inside = mask[inked]
         return Component(box, inside, int(inside.sum()))
 
 
