@@ -17,7 +17,15 @@ from tests.support.number_canvas import draw_number
 
 from digits.inference.model import MlpEnsemble, load_model
 from digits.reading.preprocess import MIN_EXTENT, SIZE, fit_and_centre, ink_map
-from digits.segmentation.segment import Piece, model_kinds, model_scorer, read_number, segment
+from digits.segmentation.cuts import find_cuts
+from digits.segmentation.segment import (
+    Piece,
+    joined_blobs,
+    model_kinds,
+    model_scorer,
+    read_number,
+    segment,
+)
 
 Stroke = list[tuple[float, float]]
 BRUSH = 25
@@ -250,6 +258,37 @@ def test_a_head_sure_of_several_digits_cuts_where_both_halves_read_as_digits(
     if pieces == 2:
         seven, one = found
         assert seven.box.left == 150 + 10 - 13 and one.box.right == 150 + 168 + 13
+
+
+@pytest.mark.parametrize(
+    ("surer_by", "placed_by"),
+    [(0.3, "the scorer"), (0.05, "the rules")],
+    ids=["clearly-surer-halves-move-the-cut", "barely-surer-halves-do-not"],
+)
+def test_a_cut_moves_to_the_candidate_whose_halves_read_surer(
+    surer_by: float, placed_by: str
+) -> None:
+    # Whether to cut is the rules' (here the head's: several digits, every half a whole
+    # digit, so the first candidate); where, in the end, the scorer's (RECUT_MARGIN).
+    ink, width = seven_touching_a_one()
+    (blob,), canvas = joined_blobs(ink) or pytest.fail("no ink")
+    first, other, *_ = find_cuts(blob, canvas.height)
+    other_halves = {other.left.mask.shape, other.right.mask.shape}
+    assert other_halves.isdisjoint({first.left.mask.shape, first.right.mask.shape})
+
+    def kinds(crops: Sequence[np.ndarray]) -> np.ndarray:
+        rows = [[0.05, 0.9, 0.05] if c.shape[1] == width else [0.8, 0.0, 0.2] for c in crops]
+        return np.asarray(rows, np.float32)
+
+    def scorer(crops: Sequence[np.ndarray]) -> list[float]:
+        return [
+            0.3 if c.shape[1] == width else 0.6 + surer_by * (c.shape in other_halves)
+            for c in crops
+        ]
+
+    found = segment(ink, scorer, kinds)
+    expected = other if placed_by == "the scorer" else first
+    assert [p.box for p in found] == [expected.left.box, expected.right.box]
 
 
 @pytest.mark.parametrize(
