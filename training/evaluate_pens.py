@@ -1,5 +1,5 @@
-"""How the reference reads the held-out writers drawn with one pen width, fine to thick, and
-drawn small with the page's pen.
+"""How the reference reads the held-out writers drawn with one pen width, fine to thick,
+drawn small with the page's pen, and drawn on a client's larger canvas.
 
     make evaluate-pens     (= python -m training.evaluate_pens [--limit N])
 
@@ -8,7 +8,8 @@ than a third of the digit, and the page draws with 25; a client's own canvas may
 finer (a 560-pixel canvas with a 10-pixel pen sends, once halved, a 5-pixel stroke), and a
 person who draws a small digit on the page keeps its 25-pixel pen. Every held-out digit is
 drawn once per pen width (at the sizes training draws, and the same size, slant and placement
-at every width), and once per size band with the page's pen (fixed seeds), and read by the
+at every width), once per size band with the page's pen, and once per canvas side (400 and
+560 px, the pen scaled with the canvas or the page's width in its pixels; fixed seeds), read by the
 reference as served, strokes brought into the band the model reads (digits.reading.strokes),
 and with that step off, as drawn. Only the reference reads these writers as unseen: a refit
 trained on them.
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
     from training.pendigits import PenDigit
 
 BRUSHES = (3, 5, 7, 10, 15, 25, 36)  # pixels on the 280 canvas; the page's is 25
+# Clients' larger canvases (a 400 or 560 px canvas is read halved, digits.reading.preprocess's
+# working size): the drawings at training's sizes and brushes, everything scaled with the
+# canvas (pen None), or drawn there with the page's pen width in that canvas's pixels.
+Canvas = tuple[int, float | None]  # a canvas's side, and the pen's width there (None: scaled)
+CANVASES: tuple[Canvas, ...] = (
+    (280, None),
+    (400, None),
+    (560, None),
+    (400, BRUSH_SIZE),
+    (560, BRUSH_SIZE),
+)
 # The digit's longer side, pixels on the 280 canvas, drawn with the page's brush: small
 # digits past training's brush-to-size cap first, then the sizes training draws.
 SIZES = ((50, 70), (70, 90), (90, 120), (150, 250))
@@ -44,8 +56,10 @@ PENS_JSON = "pens.json"  # beside the reference: the tables docs/model.md shows 
 
 @dataclass(frozen=True)
 class PenRow:
-    kind: str  # "pen": one pen width at training's sizes; "size": a size band, the page's pen
-    drawn: str  # the pen's width, or the size band, in pixels of the 280 canvas
+    # "pen": one pen width at training's sizes; "size": a size band, the page's pen;
+    # "canvas": a canvas side, the pen scaled with it or the page's width there
+    kind: str
+    drawn: str  # the pen's width, or the size band, in pixels of the 280 canvas; the canvas
     served: float  # accuracy as served (strokes brought into the band)
     as_drawn: float  # accuracy with the stroke band off: strokes as drawn
     changed: float  # the share of drawings the stroke band changed
@@ -56,9 +70,10 @@ def read_with_pens(
     held_out: list[PenDigit],
     brushes: tuple[int, ...] = BRUSHES,
     sizes: tuple[tuple[int, int], ...] = SIZES,
+    canvases: tuple[Canvas, ...] = CANVASES,
 ) -> list[PenRow]:
-    """One row per pen width, then per size band: the same drawings read as served and as
-    drawn."""
+    """One row per pen width, then per size band, then per canvas: the same drawings read as
+    served and as drawn."""
     # Imported here, not above: tools.docs_figures reads this module's table, and the
     # drawing and training stack it need not load for that.
     from tqdm import tqdm
@@ -66,20 +81,25 @@ def read_with_pens(
     from training.dataset import AS_WRITTEN
     from training.evaluate import with_the_pages_pen
 
-    drawings = [
-        ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))))
+    drawings: list[tuple[str, str, PenVariation, Canvas]] = [
+        ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))), (280, None))
         for brush in brushes
-    ] + [
-        ("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))))
+    ]
+    drawings += [
+        ("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))), (280, None))
         for low, high in sizes
     ]
+    drawings += [
+        ("canvas", f"{side}" if pen is None else f"{side}, {pen:g} px pen", AS_WRITTEN, (side, pen))
+        for side, pen in canvases
+    ]
     bar = tqdm(total=len(drawings) * len(held_out), desc="pens", unit="drawing")
-    # One stream per kind: every pen width (every size band) draws each digit at the same
-    # size (pen), slant and placement, so the rows differ in that alone.
-    streams = {"pen": 6, "size": 7}
+    # One stream per kind: every pen width (every size band, every canvas) draws each digit
+    # at the same size (pen), slant and placement, so the rows differ in that alone.
+    streams = {"pen": 6, "size": 7, "canvas": 8}
     rows = [
-        PenRow(kind, drawn, *_read(model, held_out, variation, streams[kind], bar))
-        for kind, drawn, variation in drawings
+        PenRow(kind, drawn, *_read(model, held_out, variation, streams[kind], bar, canvas))
+        for kind, drawn, variation, canvas in drawings
     ]
     bar.close()
     return rows
@@ -91,6 +111,7 @@ def _read(
     variation: PenVariation,
     stream: int,
     bar: tqdm[Any],
+    canvas: Canvas = (280, None),
 ) -> tuple[float, float, float]:
     """Accuracy as served, as drawn, and the share of drawings the stroke band changed."""
     from digits.reading import strokes
@@ -102,7 +123,7 @@ def _read(
     served, plain = [], []
     for index, digit in enumerate(held_out):
         rng = np.random.default_rng((EVAL_SEED, stream, index))
-        image = render_pen_digit(digit.strokes, digit.label, rng, variation)
+        image = render_pen_digit(digit.strokes, digit.label, rng, variation, *canvas)
         served.append(preprocess(image).reshape(-1))
         with (
             mock.patch.object(strokes, "MIN_FIELD_STROKE", 0.0),
@@ -122,6 +143,7 @@ def _accuracy(model: DigitModel, pixels: np.ndarray, labels: np.ndarray) -> floa
 def markdown(rows: list[PenRow], version: str) -> str:
     pens = [row for row in rows if row.kind == "pen"]
     sizes = [row for row in rows if row.kind == "size"]
+    canvases = [row for row in rows if row.kind == "canvas"]
     lines = [
         f"Held-out writers' digits, each drawn once per pen width, read by `{version}`:",
         "",
@@ -145,6 +167,20 @@ def markdown(rows: list[PenRow], version: str) -> str:
         lines += [
             f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
             for row in sizes
+        ]
+    if canvases:
+        lines += [
+            "",
+            "The same digits drawn once on each canvas (a 400 or 560 px one is read halved), "
+            "at training's sizes and pens scaled with the canvas, or with the page's pen width "
+            "in that canvas's pixels:",
+            "",
+            "| canvas (px) | as served | strokes as drawn | drawings changed |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
+            for row in canvases
         ]
     return "\n".join(lines)
 

@@ -241,13 +241,29 @@ def resample(stroke: Stroke, factor: float, rng: Generator) -> Stroke:
 
 
 def render_pen_digit(
-    strokes: Sequence[Stroke], label: int, rng: Generator, variation: PenVariation
+    strokes: Sequence[Stroke],
+    label: int,
+    rng: Generator,
+    variation: PenVariation,
+    side: int = CANVAS_SIZE,
+    pen: float | None = None,
 ) -> Image.Image:
-    """One random canvas drawing of a pen digit (mode L, 280x280)."""
+    """One random canvas drawing of a pen digit (mode L, 280x280).
+
+    With another `side`, the same drawing on a side x side canvas, as a client's larger
+    canvas sends it: everything scaled with the canvas, the brush too unless `pen` fixes
+    its width in that canvas's pixels.
+    """
     if variation.styles:
         strokes = add_styles(strokes, label, rng)
     if variation.flagged_ones and label == 1:
         strokes = flag_one(strokes, rng, variation.flagged_ones)
     strokes = distort_strokes(strokes, rng, variation)
     placed, brush = place_strokes(strokes, rng, variation)
-    return paint_strokes(placed, brush=brush)
+    if side == CANVAS_SIZE and pen is None:
+        return paint_strokes(placed, brush=brush)
+    scale = side / CANVAS_SIZE
+    scaled = [stroke * np.float32(scale) for stroke in placed]
+    return paint_strokes(
+        scaled, brush=brush * scale if pen is None else pen, width=side, height=side
+    )

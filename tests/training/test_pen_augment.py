@@ -110,6 +110,26 @@ def test_the_same_seed_draws_the_same_image(digits: list[PenDigit]) -> None:
     assert first[0, 0] == 255 and first.min() == 0  # black on white
 
 
+def test_a_larger_canvas_draws_the_same_digit_scaled(digits: list[PenDigit]) -> None:
+    digit = next(d for d in digits if d.label == 4)
+
+    def draw(side: int, pen: float | None = None) -> np.ndarray:
+        rng = np.random.default_rng(3)
+        image = render_pen_digit(digit.strokes, digit.label, rng, PenVariation(), side, pen)
+        assert image.size == (side, side)
+        return np.asarray(image) < 128
+
+    page, doubled, fine = draw(CANVAS_SIZE), draw(2 * CANVAS_SIZE), draw(2 * CANVAS_SIZE, 4.0)
+    # Scaled with the canvas: the same ink, four times the pixels, in the same place.
+    assert doubled.sum() == pytest.approx(4 * page.sum(), rel=0.05)
+    rows, cols = np.nonzero(doubled)
+    page_rows, page_cols = np.nonzero(page)
+    assert abs(rows.mean() / 2 - page_rows.mean()) < 1.5
+    assert abs(cols.mean() / 2 - page_cols.mean()) < 1.5
+    # A fixed 4 px pen on that canvas: the same path, far less ink.
+    assert fine.sum() < 0.5 * doubled.sum()
+
+
 def test_resample_keeps_the_ends_and_scales_the_point_count() -> None:
     rng = np.random.default_rng(4)
     t = np.linspace(0.0, 3.0, 40)
