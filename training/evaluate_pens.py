@@ -8,11 +8,11 @@ than a third of the digit, and the page draws with 25; a client's own canvas may
 finer (a 560-pixel canvas with a 10-pixel pen sends, once halved, a 5-pixel stroke), and a
 person who draws a small digit on the page keeps its 25-pixel pen. Every held-out digit is
 drawn once per pen width (at the sizes training draws, and the same size, slant and placement
-at every width), once per size band with the page's pen, and once per canvas side (400 and
-560 px, the pen scaled with the canvas or the page's width in its pixels; fixed seeds), read by the
-reference as served, strokes brought into the band the model reads (digits.reading.strokes),
-and with that step off, as drawn. Only the reference reads these writers as unseen: a refit
-trained on them.
+at every width), once per size band with the page's pen, and once per canvas side (400
+and 560 px, the pen scaled with the canvas or the page's width in its pixels; fixed seeds),
+read by the reference as served, strokes brought into the band the model reads
+(digits.reading.strokes), and with that step off, as drawn. Only the reference reads these
+writers as unseen: a refit trained on them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from unittest import mock
 
 import numpy as np
 
-from training.page_render import BRUSH_SIZE
+from training.page_render import BRUSH_SIZE, CANVAS_SIZE
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -41,8 +41,9 @@ BRUSHES = (3, 5, 7, 10, 15, 25, 36)  # pixels on the 280 canvas; the page's is 2
 # working size): the drawings at training's sizes and brushes, everything scaled with the
 # canvas (pen None), or drawn there with the page's pen width in that canvas's pixels.
 Canvas = tuple[int, float | None]  # a canvas's side, and the pen's width there (None: scaled)
+PAGE_CANVAS: Canvas = (CANVAS_SIZE, None)  # the page's: the pen and size rows are drawn on it
 CANVASES: tuple[Canvas, ...] = (
-    (280, None),
+    PAGE_CANVAS,
     (400, None),
     (560, None),
     (400, BRUSH_SIZE),
@@ -59,7 +60,7 @@ class PenRow:
     # "pen": one pen width at training's sizes; "size": a size band, the page's pen;
     # "canvas": a canvas side, the pen scaled with it or the page's width there
     kind: str
-    drawn: str  # the pen's width, or the size band, in pixels of the 280 canvas; the canvas
+    drawn: str  # the pen's width or the size band (px of the 280 canvas), or the canvas
     served: float  # accuracy as served (strokes brought into the band)
     as_drawn: float  # accuracy with the stroke band off: strokes as drawn
     changed: float  # the share of drawings the stroke band changed
@@ -82,11 +83,11 @@ def read_with_pens(
     from training.evaluate import with_the_pages_pen
 
     drawings: list[tuple[str, str, PenVariation, Canvas]] = [
-        ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))), (280, None))
+        ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))), PAGE_CANVAS)
         for brush in brushes
     ]
     drawings += [
-        ("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))), (280, None))
+        ("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))), PAGE_CANVAS)
         for low, high in sizes
     ]
     drawings += [
@@ -111,7 +112,7 @@ def _read(
     variation: PenVariation,
     stream: int,
     bar: tqdm[Any],
-    canvas: Canvas = (280, None),
+    canvas: Canvas = PAGE_CANVAS,
 ) -> tuple[float, float, float]:
     """Accuracy as served, as drawn, and the share of drawings the stroke band changed."""
     from digits.reading import strokes

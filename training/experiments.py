@@ -330,7 +330,7 @@ def render(results: dict[str, Any]) -> str:
 def _band_note() -> str:
     """Why two rows of one configuration differ (the thirteenth round)."""
     return (
-        f"The stroke band's row is the flagged-ones recipe run again after preprocessing came to"
+        "The stroke band's row is the flagged-ones recipe run again after preprocessing came to"
         " thin strokes wider than the field reads (digits.reading.strokes), so that training"
         " reads them thinned, as serving does; its pair is that recipe's row, run before the"
         f" step (commit {BAND_RUN_BEFORE}). The two differ in that step alone: run again"

@@ -260,9 +260,7 @@ def render_pen_digit(
         strokes = flag_one(strokes, rng, variation.flagged_ones)
     strokes = distort_strokes(strokes, rng, variation)
     placed, brush = place_strokes(strokes, rng, variation)
-    if side == CANVAS_SIZE and pen is None:
-        return paint_strokes(placed, brush=brush)
-    scale = side / CANVAS_SIZE
+    scale = side / CANVAS_SIZE  # 1 on the page's canvas: the strokes as placed
     scaled = [stroke * np.float32(scale) for stroke in placed]
     return paint_strokes(
         scaled, brush=brush * scale if pen is None else pen, width=side, height=side
