@@ -25,10 +25,11 @@ export function paintStrokes(ctx, strokes, scale = 1, color = INK, brush = BRUSH
   ctx.fillStyle = color;
   for (const stroke of strokes) {
     ctx.beginPath();
+    let dot = false;
     for (const command of strokePath(stroke)) {
       if (command.op === "dot") {
         ctx.arc(command.x, command.y, brush / 2, 0, Math.PI * 2);
-        ctx.fill();
+        dot = true;
       } else if (command.op === "move") {
         ctx.moveTo(command.x, command.y);
       } else if (command.op === "line") {
@@ -37,7 +38,10 @@ export function paintStrokes(ctx, strokes, scale = 1, color = INK, brush = BRUSH
         ctx.quadraticCurveTo(command.cx, command.cy, command.x, command.y);
       }
     }
-    ctx.stroke();
+    // A tap is a disc as wide as the brush: filled, not also outlined with the brush,
+    // which would paint it twice as wide.
+    if (dot) ctx.fill();
+    else ctx.stroke();
   }
   ctx.restore();
 }

@@ -107,3 +107,15 @@ def test_the_comparison_sees_a_different_brush(plain_page: Page) -> None:
     model_input_gap = np.abs(preprocess(browser_image) - preprocess(python_image))
     print("brush 30 against 25, 28x28 mean gap:", model_input_gap.mean())
     assert model_input_gap.mean() > MEAN_TOLERANCE
+
+
+def test_a_tap_is_one_dot_as_wide_as_the_brush_in_both(plain_page: Page) -> None:
+    # A one-point stroke: the page paints a disc of its brush, as training draws a tap.
+    tap = [np.array([[140.0, 140.0]], np.float32)]
+    browser = np.asarray(chromium_paint(plain_page, tap, BRUSH_SIZE)) < 128
+    python = np.asarray(paint_strokes(tap, brush=BRUSH_SIZE)) < 128
+    for ink in (browser, python):
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        assert BRUSH_SIZE - 2 <= rows[-1] - rows[0] + 1 <= BRUSH_SIZE + 1
+        assert BRUSH_SIZE - 2 <= cols[-1] - cols[0] + 1 <= BRUSH_SIZE + 1
+    assert (browser != python).sum() < 0.1 * python.sum()
