@@ -1,5 +1,5 @@
 """How the reference reads the held-out writers drawn with one pen width, fine to thick,
-drawn small with the page's pen, and drawn on a client's larger canvas.
+drawn small with the page's pen, drawn on a client's larger canvas, and with a stray tap.
 
     make evaluate-pens     (= python -m training.evaluate_pens [--limit N])
 
@@ -11,13 +11,16 @@ drawn once per pen width (at the sizes training draws, and the same size, slant 
 at every width), once per size band with the page's pen, and once per canvas side (400
 and 560 px, the pen scaled with the canvas or the page's width in its pixels; fixed seeds),
 read by the reference as served, strokes brought into the band the model reads
-(digits.reading.strokes), and with that step off, as drawn. Only the reference reads these
+(digits.reading.strokes), and with that step off, as drawn. Then once per distance band with
+a stray tap of the page's pen beside the digit, read as served (the tap left out of the digit's
+box, digits.reading.ink_box) and with the tap kept in the box. Only the reference reads these
 writers as unseen: a refit trained on them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 from dataclasses import asdict, dataclass, replace
@@ -30,6 +33,7 @@ import numpy as np
 from training.page_render import BRUSH_SIZE, CANVAS_SIZE
 
 if TYPE_CHECKING:
+    from PIL import Image
     from tqdm import tqdm
 
     from digits.inference.model import DigitModel
@@ -52,18 +56,24 @@ CANVASES: tuple[Canvas, ...] = (
 # The digit's longer side, pixels on the 280 canvas, drawn with the page's brush: small
 # digits past training's brush-to-size cap first, then the sizes training draws.
 SIZES = ((50, 70), (70, 90), (90, 120), (150, 250))
+# A stray tap: one dot of the page's pen, its centre this far beyond the digit's ink box (px
+# on the 280 canvas), on any side. The digits are drawn 80-140 px with the page's pen, so that
+# the canvas always has room for the farther band on some side.
+TAPS = ((15, 30), (30, 50))
+TAPPED_DIGITS = (80.0, 140.0)
 PENS_JSON = "pens.json"  # beside the reference: the tables docs/model.md shows (make docs)
 
 
 @dataclass(frozen=True)
 class PenRow:
     # "pen": one pen width at training's sizes; "size": a size band, the page's pen;
-    # "canvas": a canvas side, the pen scaled with it or the page's width there
+    # "canvas": a canvas side, the pen scaled with it or the page's width there;
+    # "tap": a band of distances from the digit to a stray tap
     kind: str
-    drawn: str  # the pen's width or the size band (px of the 280 canvas), or the canvas
-    served: float  # accuracy as served (strokes brought into the band)
-    as_drawn: float  # accuracy with the stroke band off: strokes as drawn
-    changed: float  # the share of drawings the stroke band changed
+    drawn: str  # the pen's width, the size or distance band (px of the 280 canvas), the canvas
+    served: float  # accuracy as served (strokes brought into the band, strays left out)
+    as_drawn: float  # accuracy with the row's step off: strokes as drawn, or the tap kept
+    changed: float  # the share of drawings the row's step changed
 
 
 def read_with_pens(
@@ -72,9 +82,10 @@ def read_with_pens(
     brushes: tuple[int, ...] = BRUSHES,
     sizes: tuple[tuple[int, int], ...] = SIZES,
     canvases: tuple[Canvas, ...] = CANVASES,
+    taps: tuple[tuple[int, int], ...] = TAPS,
 ) -> list[PenRow]:
-    """One row per pen width, then per size band, then per canvas: the same drawings read as
-    served and as drawn."""
+    """One row per pen width, then per size band, per canvas and per tap distance: the same
+    drawings read as served and with the row's step off."""
     # Imported here, not above: tools.docs_figures reads this module's table, and the
     # drawing and training stack it need not load for that.
     from tqdm import tqdm
@@ -82,40 +93,86 @@ def read_with_pens(
     from training.dataset import AS_WRITTEN
     from training.evaluate import with_the_pages_pen
 
-    drawings: list[tuple[str, str, PenVariation, Canvas]] = [
-        ("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))), PAGE_CANVAS)
+    drawings: list[Drawing] = [
+        Drawing("pen", str(brush), replace(AS_WRITTEN, brush=(float(brush), float(brush))))
         for brush in brushes
     ]
     drawings += [
-        ("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))), PAGE_CANVAS)
+        Drawing("size", f"{low}-{high}", with_the_pages_pen((float(low), float(high))))
         for low, high in sizes
     ]
     drawings += [
-        ("canvas", f"{side}" if pen is None else f"{side}, {pen:g} px pen", AS_WRITTEN, (side, pen))
+        Drawing(
+            "canvas",
+            f"{side}" if pen is None else f"{side}, {pen:g} px pen",
+            AS_WRITTEN,
+            (side, pen),
+        )
         for side, pen in canvases
     ]
-    bar = tqdm(total=len(drawings) * len(held_out), desc="pens", unit="drawing")
-    # One stream per kind: every pen width (every size band, every canvas) draws each digit
-    # at the same size (pen), slant and placement, so the rows differ in that alone.
-    streams = {"pen": 6, "size": 7, "canvas": 8}
-    rows = [
-        PenRow(kind, drawn, *_read(model, held_out, variation, streams[kind], bar, canvas))
-        for kind, drawn, variation, canvas in drawings
+    drawings += [
+        Drawing("tap", f"{low}-{high}", with_the_pages_pen(TAPPED_DIGITS), tap=(low, high))
+        for low, high in taps
     ]
+    bar = tqdm(total=len(drawings) * len(held_out), desc="pens", unit="drawing")
+    rows = [PenRow(d.kind, d.drawn, *_read(model, held_out, d, bar)) for d in drawings]
     bar.close()
     return rows
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """How one row draws every held-out digit."""
+
+    kind: str
+    drawn: str
+    variation: PenVariation
+    canvas: Canvas = PAGE_CANVAS
+    tap: tuple[int, int] | None = None  # a stray tap this far off the digit
+
+    @property
+    def stream(self) -> int:
+        # One stream per kind: every pen width (every size band, canvas, tap distance) draws
+        # each digit at the same size (pen), slant and placement, so the rows differ in that alone.
+        return {"pen": 6, "size": 7, "canvas": 8, "tap": 9}[self.kind]
+
+    def step_off(self) -> contextlib.AbstractContextManager[Any]:
+        """The row's step of preprocessing turned off: the stray trim, or the stroke band."""
+        from digits.reading import ink_box, strokes
+
+        steps = contextlib.ExitStack()
+        if self.tap is not None:
+            steps.enter_context(mock.patch.object(ink_box, "MAX_STRAYS", 0))
+        else:
+            steps.enter_context(mock.patch.object(strokes, "MIN_FIELD_STROKE", 0.0))
+            steps.enter_context(mock.patch.object(strokes, "MAX_FIELD_STROKE", math.inf))
+        return steps
+
+
+def with_a_tap(image: Image.Image, rng: np.random.Generator, band: tuple[int, int]) -> Image.Image:
+    """The drawing with one dot of the page's pen, its centre `band` px beyond the ink's box
+    (the farther of the two axes) on a 280 canvas, at a random place among those that fit."""
+    from PIL import ImageDraw
+
+    ink = np.asarray(image) < 128
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    radius = BRUSH_SIZE / 2
+    ys, xs = np.mgrid[radius : image.height - radius : 2.0, radius : image.width - radius : 2.0]
+    beyond = np.maximum.reduce([cols[0] - xs, xs - cols[-1], rows[0] - ys, ys - rows[-1]])
+    places = np.flatnonzero((beyond >= band[0]) & (beyond < band[1]))
+    if places.size == 0:
+        raise ValueError(f"no room for a tap {band} px off the digit")
+    place = rng.choice(places)
+    x, y = float(xs.flat[place]), float(ys.flat[place])
+    tapped = image.copy()
+    ImageDraw.Draw(tapped).ellipse((x - radius, y - radius, x + radius, y + radius), fill=0)
+    return tapped
+
+
 def _read(
-    model: DigitModel,
-    held_out: list[PenDigit],
-    variation: PenVariation,
-    stream: int,
-    bar: tqdm[Any],
-    canvas: Canvas = PAGE_CANVAS,
+    model: DigitModel, held_out: list[PenDigit], drawing: Drawing, bar: tqdm[Any]
 ) -> tuple[float, float, float]:
-    """Accuracy as served, as drawn, and the share of drawings the stroke band changed."""
-    from digits.reading import strokes
+    """Accuracy as served, with the row's step off, and the share of drawings it changed."""
     from digits.reading.preprocess import preprocess
     from training.evaluate import EVAL_SEED
     from training.pen_augment import render_pen_digit
@@ -123,13 +180,14 @@ def _read(
     labels = np.asarray([digit.label for digit in held_out])
     served, plain = [], []
     for index, digit in enumerate(held_out):
-        rng = np.random.default_rng((EVAL_SEED, stream, index))
-        image = render_pen_digit(digit.strokes, digit.label, rng, variation, *canvas)
+        rng = np.random.default_rng((EVAL_SEED, drawing.stream, index))
+        image = render_pen_digit(
+            digit.strokes, digit.label, rng, drawing.variation, *drawing.canvas
+        )
+        if drawing.tap is not None:
+            image = with_a_tap(image, rng, drawing.tap)
         served.append(preprocess(image).reshape(-1))
-        with (
-            mock.patch.object(strokes, "MIN_FIELD_STROKE", 0.0),
-            mock.patch.object(strokes, "MAX_FIELD_STROKE", math.inf),
-        ):
+        with drawing.step_off():
             plain.append(preprocess(image).reshape(-1))
         bar.update()
     as_served, as_drawn = np.stack(served), np.stack(plain)
@@ -145,6 +203,7 @@ def markdown(rows: list[PenRow], version: str) -> str:
     pens = [row for row in rows if row.kind == "pen"]
     sizes = [row for row in rows if row.kind == "size"]
     canvases = [row for row in rows if row.kind == "canvas"]
+    taps = [row for row in rows if row.kind == "tap"]
     lines = [
         f"Held-out writers' digits, each drawn once per pen width, read by `{version}`:",
         "",
@@ -182,6 +241,21 @@ def markdown(rows: list[PenRow], version: str) -> str:
         lines += [
             f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
             for row in canvases
+        ]
+    if taps:
+        low, high = TAPPED_DIGITS
+        lines += [
+            "",
+            f"The same digits drawn {low:g}-{high:g} px with the page's pen, and a stray tap of "
+            "that pen beside each, its centre so far beyond the digit's box:",
+            "",
+            "| tap's centre off the digit (px on the 280 canvas) | as served | tap kept in the "
+            "box | drawings changed |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
+            for row in taps
         ]
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ from io import BytesIO
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageDraw
 from tests.api.conftest import MakeClient
 from tests.function_support import PREDICT_ANSWER_KEYS, png_bytes
 
@@ -105,3 +105,23 @@ def test_the_shipped_model_reads_varied_hands(shipped: TestClient) -> None:
             response = shipped.post("/predict", content=png, headers={"content-type": "image/png"})
             right += response.json()["digit"] == digit
     assert right >= 45, f"{right}/50 canvas digits read right"
+
+
+def test_a_stray_tap_beside_the_digit_changes_nothing_in_the_answer(shipped: TestClient) -> None:
+    """A dot of the page's pen away from the digit (a tap, a slip) is no part of it: the same
+    digit, confidence and box come back as without it, in digit and in number mode."""
+    for digit in (1, 4, 7):
+        drawing = draw_digit(digit, variant=3)
+        tapped = drawing.copy()
+        ImageDraw.Draw(tapped).ellipse((250, 250, 275, 275), fill=(0, 0, 0, 255))
+        answers = []
+        for image in (drawing, tapped):
+            buffer = BytesIO()
+            image.save(buffer, format="PNG")
+            body = check_answer(
+                shipped.post("/predict", json={"image": data_url(buffer.getvalue())}),
+                shipped.get("/model").json()["version"],
+            )
+            answers.append((body["digit"], body["confidence"], body["digits"]))
+        assert answers[0] == answers[1], digit
+        assert answers[0][0] == digit

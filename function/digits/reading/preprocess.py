@@ -25,7 +25,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from digits.errors import EmptyCanvas
-from digits.reading.ink_box import ink_box
+from digits.reading.ink_box import digit_box
 from digits.reading.strokes import within_stroke_band
 
 FloatImage = npt.NDArray[np.float32]
@@ -182,11 +182,12 @@ def ink_bounds(ink: FloatImage) -> tuple[slice, slice]:
 
 
 def _bounds(mask: npt.NDArray[np.bool_]) -> tuple[slice, slice]:
-    box = ink_box(mask)
+    speck = MIN_EXTENT * min(mask.shape)
+    box = digit_box(mask, speck)
     if box is None:
         raise EmptyCanvas("no ink")
     rows, cols = box
-    if max(rows.stop - rows.start, cols.stop - cols.start) < MIN_EXTENT * min(mask.shape):
+    if max(rows.stop - rows.start, cols.stop - cols.start) < speck:
         raise EmptyCanvas("speck")
     return box
 

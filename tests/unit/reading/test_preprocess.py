@@ -213,6 +213,17 @@ def test_a_single_tap_is_a_speck_but_a_short_stroke_is_a_digit() -> None:
     assert short_one.max() > 0.9
 
 
+@pytest.mark.parametrize("tap", [(20, 20), (140, 262), (262, 140), (30, 250)])
+def test_a_stray_tap_beside_the_digit_leaves_the_28x28_as_it_was(tap: tuple[int, int]) -> None:
+    # A small seven, room around it; one dot of the page's pen somewhere else on the canvas.
+    seven = canvas(lines=[(110, 90), (170, 90), (135, 190)])
+    tapped = seven.copy()
+    x, y = tap
+    ImageDraw.Draw(tapped).ellipse((x - 12, y - 12, x + 12, y + 12), fill=(0, 0, 0, 255))
+    assert find_ink(tapped).bounds() == find_ink(seven).bounds()
+    assert np.array_equal(preprocess(tapped), preprocess(seven))
+
+
 # -- behaviour the mutation run (make mutation) found unpinned --------------------------------
 
 
