@@ -219,7 +219,7 @@ evaluate-placement: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_placement
 
 # The reference on its held-out writers drawn with one pen width each, fine to thick, small
-# with the page's pen, and on 400 and 560 px canvases (~3 min).
+# with the page's pen, on 400 and 560 px canvases, and with a stray tap beside them (~4 min).
 evaluate-pens: venv
 	PYTHONPATH=function:. $(PY) -m training.evaluate_pens
 
