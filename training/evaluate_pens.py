@@ -1,5 +1,6 @@
 """How the reference reads the held-out writers drawn with one pen width, fine to thick,
-drawn small with the page's pen, drawn on a client's larger canvas, and with a stray tap.
+drawn small with the page's pen, drawn on a client's larger canvas, turned, and with a stray
+tap beside it.
 
     make evaluate-pens     (= python -m training.evaluate_pens [--limit N])
 
@@ -11,7 +12,9 @@ drawn once per pen width (at the sizes training draws, and the same size, slant 
 at every width), once per size band with the page's pen, and once per canvas side (400
 and 560 px, the pen scaled with the canvas or the page's width in its pixels; fixed seeds),
 read by the reference as served, strokes brought into the band the model reads
-(digits.reading.strokes), and with that step off, as drawn. Then once per distance band with
+(digits.reading.strokes), and with that step off, as drawn; likewise once per angle, each digit
+turned that far (both ways, on top of its writer's own slant) and otherwise as written. Then
+once per distance band with
 a stray tap of the page's pen beside the digit, read as served (the tap left out of the digit's
 box, digits.reading.ink_box) and with the tap kept in the box. Only the reference reads these
 writers as unseen: a refit trained on them.
@@ -61,6 +64,9 @@ SIZES = ((50, 70), (70, 90), (90, 120), (150, 250))
 # the canvas always has room for the farther band on some side.
 TAPS = ((15, 30), (30, 50))
 TAPPED_DIGITS = (80.0, 140.0)
+# Degrees each digit is turned, each one both ways (training turns its pen drawings up to
+# PenVariation.rotation_deg either way).
+TURNS = (10, 20, 30)
 PENS_JSON = "pens.json"  # beside the reference: the tables docs/model.md shows (make docs)
 
 
@@ -68,7 +74,7 @@ PENS_JSON = "pens.json"  # beside the reference: the tables docs/model.md shows 
 class PenRow:
     # "pen": one pen width at training's sizes; "size": a size band, the page's pen;
     # "canvas": a canvas side, the pen scaled with it or the page's width there;
-    # "tap": a band of distances from the digit to a stray tap
+    # "turn": an angle the digits are turned by; "tap": a band of distances to a stray tap
     kind: str
     drawn: str  # the pen's width, the size or distance band (px of the 280 canvas), the canvas
     served: float  # accuracy as served (strokes brought into the band, strays left out)
@@ -83,9 +89,10 @@ def read_with_pens(
     sizes: tuple[tuple[int, int], ...] = SIZES,
     canvases: tuple[Canvas, ...] = CANVASES,
     taps: tuple[tuple[int, int], ...] = TAPS,
+    turns: tuple[int, ...] = TURNS,
 ) -> list[PenRow]:
-    """One row per pen width, then per size band, per canvas and per tap distance: the same
-    drawings read as served and with the row's step off."""
+    """One row per pen width, then per size band, per canvas, per angle and per tap distance:
+    the same drawings read as served and with the row's step off."""
     # Imported here, not above: tools.docs_figures reads this module's table, and the
     # drawing and training stack it need not load for that.
     from tqdm import tqdm
@@ -111,6 +118,10 @@ def read_with_pens(
         for side, pen in canvases
     ]
     drawings += [
+        Drawing("turn", str(degrees), replace(AS_WRITTEN, rotation_deg=0.0), turn_deg=degrees)
+        for degrees in turns
+    ]
+    drawings += [
         Drawing("tap", f"{low}-{high}", with_the_pages_pen(TAPPED_DIGITS), tap=(low, high))
         for low, high in taps
     ]
@@ -129,12 +140,13 @@ class Drawing:
     variation: PenVariation
     canvas: Canvas = PAGE_CANVAS
     tap: tuple[int, int] | None = None  # a stray tap this far off the digit
+    turn_deg: float = 0.0  # the digits turned by this much, each one both ways
 
     @property
     def stream(self) -> int:
         # One stream per kind: every pen width (every size band, canvas, tap distance) draws
         # each digit at the same size (pen), slant and placement, so the rows differ in that alone.
-        return {"pen": 6, "size": 7, "canvas": 8, "tap": 9}[self.kind]
+        return {"pen": 6, "size": 7, "canvas": 8, "tap": 9, "turn": 10}[self.kind]
 
     def step_off(self) -> contextlib.AbstractContextManager[Any]:
         """The row's step of preprocessing turned off: the stray trim, or the stroke band."""
@@ -175,24 +187,28 @@ def _read(
     """Accuracy as served, with the row's step off, and the share of drawings it changed."""
     from digits.reading.preprocess import preprocess
     from training.evaluate import EVAL_SEED
-    from training.pen_augment import render_pen_digit
+    from training.pen_augment import render_pen_digit, turned
 
-    labels = np.asarray([digit.label for digit in held_out])
-    served, plain = [], []
+    served, plain, labels = [], [], []
     for index, digit in enumerate(held_out):
         rng = np.random.default_rng((EVAL_SEED, drawing.stream, index))
-        image = render_pen_digit(
-            digit.strokes, digit.label, rng, drawing.variation, *drawing.canvas
-        )
-        if drawing.tap is not None:
-            image = with_a_tap(image, rng, drawing.tap)
-        served.append(preprocess(image).reshape(-1))
-        with drawing.step_off():
-            plain.append(preprocess(image).reshape(-1))
+        # A turned digit is drawn twice, turned clockwise and anticlockwise: which way
+        # matters (a one's flag turned level reads as a seven's bar).
+        ways = (drawing.turn_deg, -drawing.turn_deg) if drawing.turn_deg else (0.0,)
+        for degrees in ways:
+            strokes = turned(digit.strokes, degrees) if degrees else digit.strokes
+            image = render_pen_digit(strokes, digit.label, rng, drawing.variation, *drawing.canvas)
+            if drawing.tap is not None:
+                image = with_a_tap(image, rng, drawing.tap)
+            served.append(preprocess(image).reshape(-1))
+            with drawing.step_off():
+                plain.append(preprocess(image).reshape(-1))
+            labels.append(digit.label)
         bar.update()
     as_served, as_drawn = np.stack(served), np.stack(plain)
     changed = float(np.mean(np.any(as_served != as_drawn, axis=1)))
-    return _accuracy(model, as_served, labels), _accuracy(model, as_drawn, labels), changed
+    truth = np.asarray(labels)
+    return _accuracy(model, as_served, truth), _accuracy(model, as_drawn, truth), changed
 
 
 def _accuracy(model: DigitModel, pixels: np.ndarray, labels: np.ndarray) -> float:
@@ -204,6 +220,7 @@ def markdown(rows: list[PenRow], version: str) -> str:
     sizes = [row for row in rows if row.kind == "size"]
     canvases = [row for row in rows if row.kind == "canvas"]
     taps = [row for row in rows if row.kind == "tap"]
+    turns = [row for row in rows if row.kind == "turn"]
     lines = [
         f"Held-out writers' digits, each drawn once per pen width, read by `{version}`:",
         "",
@@ -241,6 +258,19 @@ def markdown(rows: list[PenRow], version: str) -> str:
         lines += [
             f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
             for row in canvases
+        ]
+    if turns:
+        lines += [
+            "",
+            "The same digits turned, each one both ways, on top of their writers' own slant, "
+            "and otherwise drawn as at the pen widths above:",
+            "",
+            "| turned (degrees) | as served | strokes as drawn | drawings changed |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row.drawn} | {row.served:.2%} | {row.as_drawn:.2%} | {row.changed:.0%} |"
+            for row in turns
         ]
     if taps:
         low, high = TAPPED_DIGITS

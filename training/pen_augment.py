@@ -240,6 +240,18 @@ def resample(stroke: Stroke, factor: float, rng: Generator) -> Stroke:
     return np.stack([x, y], axis=1).astype(np.float32)
 
 
+def turned(strokes: Sequence[Stroke], degrees: float) -> tuple[Stroke, ...]:
+    """The strokes turned about the centre of their box (clockwise on the canvas for
+    positive degrees, y growing downwards)."""
+    points = np.concatenate(strokes)
+    centre = (points.max(axis=0) + points.min(axis=0)) / 2
+    angle = math.radians(degrees)
+    rotation = np.array(
+        [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]], np.float32
+    )
+    return tuple(((stroke - centre) @ rotation.T + centre).astype(np.float32) for stroke in strokes)
+
+
 def render_pen_digit(
     strokes: Sequence[Stroke],
     label: int,

@@ -87,6 +87,8 @@ def test_each_fold_trains_without_its_writers_and_reads_only_them(
         pen_trained = sum(n for w, n in per_writer.items() if w not in fold)
         assert record["trained_on"] == mnist_training + pen_trained
         assert 0.2 < judged.pen_accuracy <= 1.0  # above chance after three tiny epochs
+        # The same writers' digits turned TURN_DEG either way: read too, and differently.
+        assert judged.turned_accuracy is not None and 0.1 < judged.turned_accuracy <= 1.0
         assert len(judged.history) == 1 and len(judged.history[0]) == TINY.epochs
     # Every drawing read exactly once, out of fold.
     assert int(np.sum(result.confusions)) == len(few_digits)
@@ -96,6 +98,12 @@ def test_each_fold_trains_without_its_writers_and_reads_only_them(
     assert len(result.per_digit) == 10
     stored = result.to_json()
     assert stored["pen_mean"] == result.pen_mean and len(stored["folds"]) == FOLDS
+    assert stored["turned_mean"] == pytest.approx(
+        np.mean([f.turned_accuracy for f in result.folds])
+    )
+    assert [f["turned_accuracy"] for f in stored["folds"]] == [
+        f.turned_accuracy for f in result.folds
+    ]
     assert "answers" not in stored  # the logits stay in memory, for mixed
     # The answers kept are the ones the figures come from.
     assert [a.pen_logits.shape[0] for a in result.answers] == [TINY.networks] * FOLDS
@@ -171,3 +179,25 @@ def test_mixed_refuses_recipes_read_on_other_folds() -> None:
     )
     with pytest.raises(ValueError, match="different folds"):
         mixed(first, other)
+
+
+def test_turned_renders_are_each_digit_turned_both_ways() -> None:
+    digits = [d for d in load_pendigits() if d.writer == 3][:6]
+    pixels, labels = cross_validation._turned_renders(digits)
+    assert pixels.shape == (12, 28 * 28)
+    assert labels.tolist() == [d.label for d in digits for _ in range(2)]
+    assert pixels.min() >= 0.0 and pixels.max() <= 1.0
+    # Deterministic; each digit turned clockwise, then anticlockwise: two other drawings,
+    # and neither the digit as written.
+    again, _ = cross_validation._turned_renders(digits)
+    assert np.array_equal(pixels, again)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cross_validation, "TURN_DEG", 0.0)
+        upright, _ = cross_validation._turned_renders(digits)
+    assert all(not np.array_equal(a, b) for a, b in zip(pixels, upright, strict=True))
+    assert all(not np.array_equal(a, b) for a, b in zip(pixels[::2], pixels[1::2], strict=True))
+
+
+def test_a_mix_of_two_recipes_has_no_turned_figure() -> None:
+    first = _recipe([[0, 1]] * FOLDS, [0, 1], 5.0)
+    assert first.turned_mean is None and first.to_json()["turned_mean"] is None

@@ -23,7 +23,7 @@ def test_fine_pens_and_small_digits_read_better_in_the_band_and_the_page_is_unto
     model = load_model(REFERENCE_DIR / f"{MODEL_NAME}.joblib")
     held_out = split_by_writer(load_pendigits())[1][::5]  # 300 drawings a row
     fine, page, small, usual = read_with_pens(
-        model, held_out, (3, 25), ((50, 70), (150, 250)), canvases=(), taps=()
+        model, held_out, (3, 25), ((50, 70), (150, 250)), canvases=(), taps=(), turns=()
     )
     assert [row.kind for row in (fine, page, small, usual)] == ["pen", "pen", "size", "size"]
     # A 3-pixel pen: every drawing thickened, read far better for it.
@@ -44,7 +44,7 @@ def test_a_larger_canvas_reads_as_the_page_does() -> None:
     model = load_model(REFERENCE_DIR / f"{MODEL_NAME}.joblib")
     held_out = split_by_writer(load_pendigits())[1][::5]
     canvases = ((280, None), (560, None), (400, 25.0))
-    rows = read_with_pens(model, held_out, (), (), canvases, taps=())
+    rows = read_with_pens(model, held_out, (), (), canvases, taps=(), turns=())
     assert [(row.kind, row.drawn) for row in rows] == [
         ("canvas", "280"),
         ("canvas", "560"),
@@ -63,18 +63,20 @@ def test_the_command_prints_one_row_per_pen(capsys: pytest.CaptureFixture[str]) 
         + len(evaluate_pens.SIZES)
         + len(evaluate_pens.CANVASES)
         + len(evaluate_pens.TAPS)
+        + len(evaluate_pens.TURNS)
     )
-    assert len(table) == 4 * 2 + rows
+    assert len(table) == 5 * 2 + rows
     assert any(line.startswith("| 560, 25 px pen |") for line in table)
     assert any(line.startswith("| 25 (the page) |") for line in table)
     assert any(line.startswith("| 50-70 |") for line in table)
     assert any(line.startswith("| 30-50 |") for line in table)
+    assert any(line.startswith("| 20 |") for line in table)
 
 
 def test_a_tap_apart_from_the_digit_is_left_out_and_one_nearer_costs_more() -> None:
     model = load_model(REFERENCE_DIR / f"{MODEL_NAME}.joblib")
     held_out = split_by_writer(load_pendigits())[1][::5]
-    near, apart = read_with_pens(model, held_out, (), (), (), ((15, 30), (30, 50)))
+    near, apart = read_with_pens(model, held_out, (), (), (), ((15, 30), (30, 50)), turns=())
     assert [(row.kind, row.drawn) for row in (near, apart)] == [("tap", "15-30"), ("tap", "30-50")]
     # 17.5 px of blank or more between tap and digit: every tap left out, read as if none.
     assert apart.changed == 1.0
@@ -105,6 +107,7 @@ def test_markdown_formats_each_row() -> None:
         PenRow("pen", "5", 0.995, 0.9, 0.75),
         PenRow("size", "50-70", 0.98, 0.9, 1),
         PenRow("canvas", "400, 25 px pen", 0.997, 0.99, 0.5),
+        PenRow("turn", "20", 0.976, 0.97, 0.1),
         PenRow("tap", "30-50", 0.996, 0.8, 1),
     ]
     text = markdown(rows, "v1")
@@ -112,8 +115,10 @@ def test_markdown_formats_each_row() -> None:
     assert "| 5 | 99.50% | 90.00% | 75% |" in text
     sizes, canvases = text.split("drawn once per size")[1].split("drawn once on each canvas")
     assert "| 50-70 | 98.00% | 90.00% | 100% |" in sizes
-    canvases, taps = canvases.split("a stray tap")
+    canvases, turns = canvases.split("digits turned")
+    turns, taps = turns.split("a stray tap")
     assert "| 400, 25 px pen | 99.70% | 99.00% | 50% |" in canvases
+    assert "| 20 | 97.60% | 97.00% | 10% |" in turns
     assert "| 30-50 | 99.60% | 80.00% | 100% |" in taps
 
 
@@ -122,3 +127,13 @@ def test_the_written_figures_give_the_table_the_docs_show() -> None:
     figures = {"version": "v2", "rows": [asdict(row) for row in rows]}
     assert from_json(json.loads(json.dumps(figures))) == markdown(rows, "v2")
     assert "| 25 (the page) | 99.30% | 99.30% | 0% |" in from_json(figures)
+
+
+def test_turned_digits_read_worse_the_further_they_turn() -> None:
+    model = load_model(REFERENCE_DIR / f"{MODEL_NAME}.joblib")
+    held_out = split_by_writer(load_pendigits())[1][::5]
+    rows = read_with_pens(model, held_out, (), (), (), taps=(), turns=(0, 30))
+    assert [(row.kind, row.drawn) for row in rows] == [("turn", "0"), ("turn", "30")]
+    upright, far = rows
+    assert upright.served > 0.98
+    assert far.served <= upright.served - 0.01

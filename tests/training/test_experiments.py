@@ -58,6 +58,7 @@ LEVERS_BEFORE_THEY_EXISTED = {
     "deskew": False,
     "mixed_views": False,
     "pen_flagged_ones": 0.0,
+    "pen_rotation_deg": 10.0,  # PenVariation's own default before Config named it
 }
 
 

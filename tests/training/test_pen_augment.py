@@ -20,6 +20,7 @@ from training.pen_augment import (
     place_strokes,
     render_pen_digit,
     resample,
+    turned,
 )
 from training.pendigits import PenDigit, load_pendigits
 
@@ -308,3 +309,18 @@ def test_the_pen_stays_down_only_between_strokes_that_meet(digits: list[PenDigit
         assert len(out) == 1 + sum(gap >= JOIN_REACH * size for gap in gaps)
         joined += len(out) < len(digit.strokes)
     assert joined > 10
+
+
+def test_turning_keeps_the_strokes_shape_and_centre() -> None:
+    strokes = (
+        np.array([[100, 50], [100, 150]], np.float32),
+        np.array([[80, 60], [120, 60]], np.float32),
+    )
+    quarter = turned(strokes, 90)
+    # A vertical stem turned a quarter about the box's centre (100, 100) lies across it.
+    np.testing.assert_allclose(quarter[0], [[150, 100], [50, 100]], atol=1e-4)
+    assert turned(strokes, 0)[1].tolist() == strokes[1].tolist()
+    for stroke, before in zip(turned(strokes, 20), strokes, strict=True):
+        assert np.linalg.norm(np.diff(stroke, axis=0)) == pytest.approx(
+            np.linalg.norm(np.diff(before, axis=0)), rel=1e-5
+        )
