@@ -7,8 +7,9 @@ on MNIST and the other folds' writers, then reads the fold's writers. Every writ
 read by a model that never saw them, and the figures are the mean and the spread over
 folds, the out-of-fold accuracy per digit, and a calibration fitted on those
 out-of-fold answers (``training.calibrate``, itself cross-fitted over writers). Each fold
-also reads its writers' digits turned by TURN_DEG each way (``turned_accuracy``): how far a recipe
-reads digits turned further than its writers turned them, which the plain figure cannot show.
+also reads its writers' digits turned by TURN_DEG each way (``turned_accuracy``): how well a
+recipe reads digits turned further than their writers turned them, which the plain figure
+cannot show.
 
 Nothing is chosen on a fold's writers: each network keeps its last epoch and every
 network is kept (``keep_best_epoch=False``, ``keep=networks``), so a fold's figures are
@@ -28,8 +29,10 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.model_selection import GroupKFold
 
+from digits.reading.preprocess import preprocess
 from training import dataset
 from training.calibrate import Calibration, calibrate, ensemble_probabilities
+from training.pen_augment import render_pen_digit, turned
 from training.pendigits import PenDigit, load_pendigits
 from training.render_cache import CACHE_DIR, cached
 from training.train import (
@@ -299,9 +302,6 @@ def _pen_renders(
 def _turned_renders(digits: list[PenDigit]) -> tuple[npt.NDArray[np.float32], Labels]:
     """The digits turned TURN_DEG each way (clockwise first), otherwise as written, as the
     model reads them."""
-    from digits.reading.preprocess import preprocess
-    from training.pen_augment import render_pen_digit, turned
-
     upright = replace(dataset.AS_WRITTEN, rotation_deg=0.0)
     pixels, labels = [], []
     for index, digit in enumerate(digits):

@@ -14,10 +14,9 @@ and 560 px, the pen scaled with the canvas or the page's width in its pixels; fi
 read by the reference as served, strokes brought into the band the model reads
 (digits.reading.strokes), and with that step off, as drawn; likewise once per angle, each digit
 turned that far (both ways, on top of its writer's own slant) and otherwise as written. Then
-once per distance band with
-a stray tap of the page's pen beside the digit, read as served (the tap left out of the digit's
-box, digits.reading.ink_box) and with the tap kept in the box. Only the reference reads these
-writers as unseen: a refit trained on them.
+once per distance band with a stray tap of the page's pen beside the digit, read as served
+(the tap left out of the digit's box, digits.reading.ink_box) and with the tap kept in the
+box. Only the reference reads these writers as unseen: a refit trained on them.
 """
 
 from __future__ import annotations
@@ -144,7 +143,7 @@ class Drawing:
 
     @property
     def stream(self) -> int:
-        # One stream per kind: every pen width (every size band, canvas, tap distance) draws
+        # One stream per kind: every pen width (size band, canvas, angle, tap distance) draws
         # each digit at the same size (pen), slant and placement, so the rows differ in that alone.
         return {"pen": 6, "size": 7, "canvas": 8, "tap": 9, "turn": 10}[self.kind]
 
@@ -263,7 +262,7 @@ def markdown(rows: list[PenRow], version: str) -> str:
         lines += [
             "",
             "The same digits turned, each one both ways, on top of their writers' own slant, "
-            "and otherwise drawn as at the pen widths above:",
+            "and otherwise drawn as written (training's sizes and pens):",
             "",
             "| turned (degrees) | as served | strokes as drawn | drawings changed |",
             "|---|---|---|---|",
