@@ -165,11 +165,17 @@ def with_a_tap(image: Image.Image, rng: np.random.Generator, band: tuple[int, in
     (the farther of the two axes) on a 280 canvas, at a random place among those that fit."""
     from PIL import ImageDraw
 
-    ink = np.asarray(image) < 128
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    from digits.reading.ink_box import ink_box
+
+    box = ink_box(np.asarray(image) < 128)
+    if box is None:
+        raise ValueError("no digit to put a tap beside")
+    rows, cols = box
     radius = BRUSH_SIZE / 2
     ys, xs = np.mgrid[radius : image.height - radius : 2.0, radius : image.width - radius : 2.0]
-    beyond = np.maximum.reduce([cols[0] - xs, xs - cols[-1], rows[0] - ys, ys - rows[-1]])
+    beyond = np.maximum.reduce(
+        [cols.start - xs, xs - (cols.stop - 1), rows.start - ys, ys - (rows.stop - 1)]
+    )
     places = np.flatnonzero((beyond >= band[0]) & (beyond < band[1]))
     if places.size == 0:
         raise ValueError(f"no room for a tap {band} px off the digit")
