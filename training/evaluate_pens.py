@@ -64,7 +64,7 @@ SIZES = ((50, 70), (70, 90), (90, 120), (150, 250))
 TAPS = ((15, 30), (30, 50))
 TAPPED_DIGITS = (80.0, 140.0)
 # Degrees each digit is turned, each one both ways (training turns its pen drawings up to
-# PenVariation.rotation_deg either way).
+# Config.pen_rotation_deg either way).
 TURNS = (10, 20, 30)
 PENS_JSON = "pens.json"  # beside the reference: the tables docs/model.md shows (make docs)
 
