@@ -166,10 +166,11 @@ load-soak: venv sam
 reliability-report: venv sam browser-deps
 	PYTHONPATH=function:. $(PY) bench/reliability_report.py
 
-# The figures blocks of README.md and docs/ from models/*.json and bench/results/*.json
-# (tests/docs checks they are up to date).
+# The figures blocks of README.md and docs/, and docs/performance.md, from models/*.json and
+# bench/results/*.json (tests/docs and tests/bench check they are up to date).
 docs: venv
 	$(PY) -m tools.docs_figures
+	$(PY) bench/performance_report.py
 
 # The README's pictures of the page: the real server and Debian's Chromium.
 screenshots: venv browser-deps
