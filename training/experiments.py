@@ -77,7 +77,7 @@ FLAGGED_NAME = f"{MIXED_NAME} + flagged ones (30 % of the pen ones)"  # shipped 
 FLAGGED = replace(MIXED, pen_flagged_ones=0.3)
 BAND_NAME = f"{FLAGGED_NAME}, wide strokes thinned in training too (the stroke band)"
 BAND_RUN_BEFORE = "1b2b893"  # the commit whose code ran FLAGGED_NAME's row, before the band
-# The recipe the fourteenth round turned (BAND_NAME's, shipped until pen rotation 15 did).
+# The recipe the fourteenth round turned further: BAND_NAME's, the shipped one.
 ROTATION_ROUND_NAME = "the stroke band's recipe"
 # Nearer full scale: every MNIST digit, and the shipped recipe's copies and pen renders halved
 # (the networks stay the reduced ones, so that a fold takes minutes, not half an hour).

@@ -15,7 +15,9 @@ MACHINE = {
 
 
 def test_the_page_is_generated_from_the_committed_results() -> None:
-    assert OUTPUT.read_text(encoding="utf-8") == render(), "run `make docs` (or `make performance-report`)"
+    assert OUTPUT.read_text(encoding="utf-8") == render(), (
+        "run `make docs` (or `make performance-report`)"
+    )
 
 
 def test_every_results_file_is_stamped_with_its_commit_date_and_load() -> None:
