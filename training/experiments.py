@@ -396,8 +396,8 @@ def _shipped_note() -> str:
     upright += (
         f" The training writers' drawings are turned up to {shipped.pen_rotation_deg:g} degrees"
         " either way: turned further (the fourteenth round's rows), the folds read their writers"
-        " turned better and as drawn no better, and a full-scale reference at 15 read small and"
-        " tapped drawings worse (docs/model.md)."
+        " turned better and as drawn no better, and a full-scale reference at 15 read taps and"
+        " MNIST a little worse than two at 10 (docs/model.md)."
     )
     return (
         f"Shipped (training.train.Config, full scale): pen strokes bent (elastic"

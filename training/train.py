@@ -86,9 +86,9 @@ class Config:
     # The pen drawings turned up to this far either way. Against 10, 20 read the folds'
     # writers' digits turned 20 degrees better in every fold, tied on them as drawn, and read
     # MNIST validation worse in every fold; 15 half as much on the turned digits for a third
-    # of the MNIST cost. A full-scale reference at 15 tied on its held-out writers, read them
-    # turned a little better but drawn small or with a tap worse, and flagged more right
-    # answers: 10 stays (docs/model.md, the fourteenth round).
+    # of the MNIST cost. A full-scale reference at 15 tied on its held-out writers and read
+    # them turned better, but taps, MNIST and right answers flagged a little worse than two
+    # references at 10 (two seeds): 10 stays (docs/model.md, the fourteenth round).
     pen_rotation_deg: float = 10.0
     mnist_elastic: float = 0.0  # Simard's alpha for MNIST's own strokes (training.augment)
     # Training renders placed off MNIST's exact fit and centre (training.dataset.PlacementJitter):
