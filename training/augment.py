@@ -98,18 +98,24 @@ class Warp:
     pixel_elastic: float = 0.0
 
 
+def rotation(degrees: float) -> npt.NDArray[np.float64]:
+    """The 2x2 matrix that turns (x, y) points by `degrees` (clockwise on a canvas, where y
+    grows downwards), in float64; callers in float32 cast it, rounding each entry once."""
+    angle = math.radians(degrees)
+    cos, sin = math.cos(angle), math.sin(angle)
+    return np.array([[cos, -sin], [sin, cos]])
+
+
 def warp_points(points: Points, rng: Generator, warp: Warp) -> Points:
     centre = points.mean(axis=0)
     moved = points - centre
     if warp.elastic_px > 0:
         moved = moved + elastic_displacement(points, rng, warp.elastic_px)
-    angle = math.radians(rng.uniform(-warp.rotation_deg, warp.rotation_deg))
-    cos, sin = math.cos(angle), math.sin(angle)
-    rotation = np.array([[cos, -sin], [sin, cos]], dtype=np.float32)
+    turn = rotation(rng.uniform(-warp.rotation_deg, warp.rotation_deg)).astype(np.float32)
     shear = np.array([[1.0, rng.uniform(-warp.shear, warp.shear)], [0.0, 1.0]], np.float32)
     stretch = math.exp(rng.uniform(-warp.aspect, warp.aspect))
     scale = np.diag([stretch, 1.0 / stretch]).astype(np.float32)
-    matrix = rotation @ shear @ scale
+    matrix = turn @ shear @ scale
     warped: Points = (moved @ matrix.T + centre).astype(np.float32)
     return warped
 
@@ -182,12 +188,11 @@ def redraw_with_brush(
 def transform_pen_digit(digit: npt.NDArray[np.uint8], rng: Generator, warp: Warp) -> Image.Image:
     """The second renderer: MNIST's own strokes, affine-warped, thickened or thinned."""
     upsampled = Image.fromarray(digit).resize((112, 112), Image.Resampling.BICUBIC)
-    angle = math.radians(rng.uniform(-warp.rotation_deg, warp.rotation_deg))
+    turn = rotation(rng.uniform(-warp.rotation_deg, warp.rotation_deg))
     shear = rng.uniform(-warp.shear, warp.shear)
     stretch = math.exp(rng.uniform(-warp.aspect, warp.aspect))
-    cos, sin = math.cos(angle), math.sin(angle)
     # Inverse map (output -> input) about the centre, as PIL's AFFINE expects.
-    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1, shear], [0, 1]])
+    forward = turn @ np.array([[1, shear], [0, 1]])
     forward = forward @ np.diag([stretch, 1 / stretch])
     inverse = np.linalg.inv(forward)
     centre = np.array([56.0, 56.0])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from training.augment import elastic_displacement
+from training.augment import elastic_displacement, rotation
 from training.page_render import CANVAS_SIZE, Stroke, paint_strokes
 
 Generator = np.random.Generator
@@ -177,9 +177,7 @@ def distort_strokes(
     if (variation.stroke_shift or variation.stroke_turn_deg) and len(out) > 1:
         moved_strokes = []
         for stroke in out:
-            angle = math.radians(rng.normal(0.0, variation.stroke_turn_deg))
-            cos, sin = math.cos(angle), math.sin(angle)
-            turn = np.array([[cos, -sin], [sin, cos]], np.float32)
+            turn = rotation(rng.normal(0.0, variation.stroke_turn_deg)).astype(np.float32)
             centre = stroke.mean(axis=0)
             offset = rng.normal(0.0, variation.stroke_shift * size, size=2)
             moved_strokes.append(((stroke - centre) @ turn.T + centre + offset).astype(np.float32))
@@ -194,13 +192,12 @@ def place_strokes(
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2
-    angle = math.radians(rng.uniform(-variation.rotation_deg, variation.rotation_deg))
-    cos, sin = math.cos(angle), math.sin(angle)
+    turn = rotation(rng.uniform(-variation.rotation_deg, variation.rotation_deg))
     stretch = math.exp(rng.uniform(-variation.aspect, variation.aspect))
     # Shear x by y (slant), stretch, then rotate: y grows downwards, so a negative
     # shear leans the top of the digit to the right, as most handwriting does.
     matrix = (
-        np.array([[cos, -sin], [sin, cos]])
+        turn
         @ np.diag([stretch, 1 / stretch])
         @ np.array([[1.0, rng.uniform(-variation.slant, variation.slant)], [0.0, 1.0]])
     ).astype(np.float32)
@@ -245,11 +242,8 @@ def turned(strokes: Sequence[Stroke], degrees: float) -> tuple[Stroke, ...]:
     positive degrees, y growing downwards)."""
     points = np.concatenate(strokes)
     centre = (points.max(axis=0) + points.min(axis=0)) / 2
-    angle = math.radians(degrees)
-    rotation = np.array(
-        [[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]], np.float32
-    )
-    return tuple(((stroke - centre) @ rotation.T + centre).astype(np.float32) for stroke in strokes)
+    turn = rotation(degrees).astype(np.float32)
+    return tuple(((stroke - centre) @ turn.T + centre).astype(np.float32) for stroke in strokes)
 
 
 def render_pen_digit(
